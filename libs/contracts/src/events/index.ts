@@ -1,0 +1,26 @@
+import { CatalogItemEmbedded, CatalogItemUpserted } from './catalog.events';
+import { ClientRegistered } from './client.events';
+import { ModelVersionPromoted, ModelVersionPublished } from './model.events';
+import { AggregateReady, AggregationAborted, RoundAborted, RoundCommitted, RoundOpened } from './round.events';
+
+export * from './catalog.events';
+export * from './client.events';
+export * from './define-event';
+export * from './model.events';
+export * from './round.events';
+
+/** Every event Cohort publishes. Adding one here makes the bus create its topic. */
+export const EVENTS = {
+  ClientRegistered,
+  RoundOpened,
+  AggregateReady,
+  AggregationAborted,
+  ModelVersionPublished,
+  ModelVersionPromoted,
+  RoundCommitted,
+  RoundAborted,
+  CatalogItemUpserted,
+  CatalogItemEmbedded,
+} as const;
+
+export type EventType = keyof typeof EVENTS;
