@@ -1,5 +1,5 @@
 // Lint enforces the dependency direction of STYLE.md:
-//   apps -> nest/infra libs -> domain libs.
+//   apps -> feature libs -> nest/infra libs -> domain libs.
 // Domain libs (contracts, secagg, dp, ml) import no framework and no I/O.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -15,7 +15,7 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.cache/**', '.nx/**', '.data/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    files: ['**/*.ts', '**/*.mjs', '**/*.js', '**/*.cjs'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': ['error', {
@@ -25,8 +25,10 @@ export default tseslint.config(
           { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkAndIo },
           { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain', 'type:infra'] },
           { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest'] },
-          { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest', 'type:testing'] },
-          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest', 'type:testing'] },
+          { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest', 'type:sdk'] },
+          { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:domain', 'type:sdk'] },
+          { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest', 'type:sdk', 'type:feature', 'type:testing'] },
+          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:nest', 'type:sdk', 'type:feature', 'type:testing'] },
         ],
       }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -42,7 +44,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -2,7 +2,7 @@
  * Decoding at the edge: bytes from a topic become a typed envelope, or a `ContractViolation`
  * whose `reason` says exactly what was wrong (it ends up in the `.dlq` headers).
  */
-import { z } from 'zod';
+import { type z } from 'zod';
 import { RawEnvelope, type Envelope } from './envelope';
 import type { EventDefinition } from './events/define-event';
 

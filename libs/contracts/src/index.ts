@@ -21,3 +21,4 @@ export * from './http/recommendations.http';
 export * from './http/devices.http';
 export * from './http/problem.http';
 export * from './http/model.http';
+export * from './http/privacy.http';

@@ -26,6 +26,8 @@ export const ModelVersionPublished = defineEvent({
     baseVersion: ModelVersion.nullable(),
     roundNumber: z.number().int().nonnegative(),
     artifact: BlobRef,
+    /** Number of trainable parameters (the length of every update for rounds on this version). */
+    dimension: z.number().int().positive(),
     contributors: z.number().int().nonnegative(),
     expectedCohortSize: z.number().nonnegative(),
   }),

@@ -30,6 +30,8 @@ export const RoundOpened = defineEvent({
     planId: PlanId,
     roundNumber: z.number().int().positive(),
     baseModelVersion: ModelVersion,
+    /** Number of model parameters: every update must have exactly this many entries. */
+    dimension: z.number().int().positive(),
     mechanism: RoundMechanism,
     cohort: z.array(ClientId).max(100_000),
     expectedCohortSize: z.number().positive(),
@@ -48,6 +50,7 @@ export const AggregateReady = defineEvent({
   payload: z.object({
     roundId: RoundId,
     planId: PlanId,
+    roundNumber: z.number().int().positive(),
     baseModelVersion: ModelVersion,
     /** The noised sum of clipped updates, Float32 little-endian, `dimension` entries. */
     sum: BlobRef,

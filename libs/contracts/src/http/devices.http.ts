@@ -35,3 +35,6 @@ export const TrainingTask = z.object({
   uploadDeadline: z.iso.datetime({ offset: true }),
 });
 export type TrainingTask = z.infer<typeof TrainingTask>;
+
+/** Header naming the sending device on binary uploads (`application/octet-stream` bodies). */
+export const CLIENT_ID_HEADER = 'x-cohort-client-id';

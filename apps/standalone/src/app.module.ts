@@ -1,0 +1,41 @@
+/**
+ * Every service of Cohort in one Nest application: one port, the embedded bus and in-memory
+ * stores behind the same ports the distributed adapters implement. The scheduler asks the
+ * accountant in-process instead of over HTTP.
+ */
+import { hostname } from 'node:os';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientRegistryModule } from '@cohort/feature-client-registry';
+import { DpAccountantModule, LedgerService } from '@cohort/feature-dp-accountant';
+import { ModelRegistryModule, modelRegistryOptionsFromConfig } from '@cohort/feature-model-registry';
+import { RecommendationServingModule } from '@cohort/feature-recommendation-serving';
+import { planFromConfig, RoundSchedulerModule, type BudgetGate } from '@cohort/feature-round-scheduler';
+import { BINARY_ROUTES, SecureAggregatorModule } from '@cohort/feature-secure-aggregator';
+import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
+import type { StandaloneConfig } from './standalone.config';
+
+@Module({})
+export class StandaloneModule {
+  static forRoot(config: StandaloneConfig): DynamicModule {
+    return {
+      module: StandaloneModule,
+      imports: [
+        CohortCommonModule.forRoot({ service: 'cohort-standalone', config, http: { rawBody: { routes: BINARY_ROUTES } } }),
+        CohortInfrastructureModule.forRoot(config),
+        ClientRegistryModule,
+        DpAccountantModule,
+        RoundSchedulerModule.forRoot({
+          plans: [planFromConfig(config)],
+          imports: [DpAccountantModule],
+          budgetGate: {
+            inject: [LedgerService],
+            useFactory: (ledger: LedgerService): BudgetGate => ({ eligibleUsers: (...args) => ledger.eligibleUsers(...args) }),
+          },
+        }),
+        SecureAggregatorModule.forRoot({ environment: config.COHORT_ENV, deadlineSweepMs: config.COHORT_DEADLINE_SWEEP_MS }),
+        ModelRegistryModule.forRoot(modelRegistryOptionsFromConfig(config)),
+        RecommendationServingModule.forRoot({ planId: config.COHORT_PLAN_ID, instanceId: `${hostname()}-${process.pid}` }),
+      ],
+    };
+  }
+}

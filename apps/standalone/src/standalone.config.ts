@@ -1,0 +1,25 @@
+/**
+ * Standalone mode's one config schema: every service's variables, plus the simulation's. All
+ * services share one process, one port, the embedded bus and in-memory stores.
+ */
+import { z } from 'zod';
+import { modelRegistryConfigShape } from '@cohort/feature-model-registry';
+import { roundSchedulerConfigShape } from '@cohort/feature-round-scheduler';
+import { commonConfigSchema, LOG_LEVELS } from '@cohort/nest-common';
+
+export const StandaloneConfig = commonConfigSchema.extend({
+  ...roundSchedulerConfigShape,
+  ...modelRegistryConfigShape,
+  COHORT_MODE: z.literal('standalone').default('standalone'),
+  /** The run's report is the interesting output here; request logs appear from `info` on. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),
+  COHORT_ROUNDS: z.coerce.number().int().min(0).max(10_000).default(3),
+  COHORT_DEVICES: z.coerce.number().int().min(1).max(100_000).default(100),
+  COHORT_DROPOUT_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  COHORT_INTERACTIONS_PER_USER: z.coerce.number().int().min(1).default(30),
+  COHORT_SIMULATION_SEED: z.coerce.number().int().default(42),
+  COHORT_DEADLINE_SWEEP_MS: z.coerce.number().int().min(10).default(100),
+  /** Exit after the simulated rounds instead of serving until stopped (tests, batch runs). */
+  COHORT_EXIT_AFTER_ROUNDS: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
+});
+export type StandaloneConfig = z.output<typeof StandaloneConfig>;

@@ -1,0 +1,20 @@
+/** The one exception class of model-registry, with its string codes. */
+import { DomainError, type DomainErrorKind } from '@cohort/nest-common';
+
+export enum ModelRegistryErrorCode {
+  VersionNotFound = 'version-not-found',
+  BaseVersionMissing = 'base-version-missing',
+  DimensionMismatch = 'dimension-mismatch',
+}
+
+const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
+  [ModelRegistryErrorCode.VersionNotFound]: 'not-found',
+  [ModelRegistryErrorCode.BaseVersionMissing]: 'internal',
+  [ModelRegistryErrorCode.DimensionMismatch]: 'internal',
+};
+
+export class ModelRegistryError extends DomainError<ModelRegistryErrorCode> {
+  constructor(code: ModelRegistryErrorCode, message: string) {
+    super(code, KIND[code], message);
+  }
+}

@@ -1,0 +1,18 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ModelPromotedConsumer, SERVING_OPTIONS, type ServingOptions } from './recommendations/model-promoted.consumer';
+import { RecommendationsController } from './recommendations/recommendations.controller';
+import { RecommendationsService } from './recommendations/recommendations.service';
+import { ServingModel } from './recommendations/serving-model';
+
+/** recommendation-serving: the recommendation API over the production model, hot-swapped. */
+@Module({})
+export class RecommendationServingModule {
+  static forRoot(options: ServingOptions): DynamicModule {
+    return {
+      module: RecommendationServingModule,
+      controllers: [RecommendationsController],
+      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer],
+      exports: [RecommendationsService, ServingModel],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedEventBus } from '@cohort/bus';
+import { ClientId, ModelVersion, PlanId, RoundCommitted, RoundOpened, UserId, type Envelope, type PayloadOf } from '@cohort/contracts';
+import { seededRandom } from '@cohort/ml';
+import { MemoryKeyValueStore } from '@cohort/state';
+import type { BudgetGate } from '../budget/budget-gate.port';
+import type { PlanSettings } from '../plans/plan-settings';
+import { EligibilityPoolRepository } from '../pool/eligibility-pool.repository';
+import { RoundRepository } from './round.repository';
+import { RoundSchedulerError } from './round-scheduler.error';
+import { RoundsService } from './rounds.service';
+
+const planId = PlanId.parse('plan-a');
+const plan: PlanSettings = {
+  planId, samplingRate: 0.5, noiseMultiplier: 1, clipNorm: 1, minSurvivors: 1, localLearningRate: 1, uploadDeadlineMs: 60_000, aggregation: 'plain-insecure',
+};
+
+describe('RoundsService', () => {
+  let bus: EmbeddedEventBus;
+  let store: MemoryKeyValueStore;
+  let pool: EligibilityPoolRepository;
+  let rounds: RoundsService;
+  let gateCalls: UserId[][];
+  const opened: Array<Envelope<'RoundOpened', PayloadOf<typeof RoundOpened>>> = [];
+  const committed: Array<PayloadOf<typeof RoundCommitted>> = [];
+
+  beforeEach(async () => {
+    bus = new EmbeddedEventBus();
+    await bus.start();
+    store = new MemoryKeyValueStore();
+    pool = new EligibilityPoolRepository(store);
+    gateCalls = [];
+    // The gate refuses user-0003: it must never be sampled.
+    const gate: BudgetGate = { eligibleUsers: async (_plan, users) => (gateCalls.push([...users]), users.filter((u) => u !== 'user-0003')) };
+    const repository = new RoundRepository(store);
+    rounds = new RoundsService(bus, repository, pool, gate, seededRandom(1), [plan]);
+    opened.length = 0;
+    committed.length = 0;
+    await bus.subscribe(RoundOpened, async (event) => void opened.push(event), { group: 'test.opened', policy: 'retry-then-dlq' });
+    await bus.subscribe(RoundCommitted, async ({ payload }) => void committed.push(payload), { group: 'test.committed', policy: 'retry-then-dlq' });
+    for (let i = 0; i < 40; i++) await pool.upsert(UserId.parse(`user-${String(i).padStart(4, '0')}`), ClientId.parse(`c-${i}`), i !== 7);
+    await repository.recordModelVersion(planId, { modelVersion: ModelVersion.parse('plan-a:v0'), dimension: 10 });
+  });
+
+  afterEach(async () => {
+    await bus.close();
+  });
+
+  const until = async (predicate: () => boolean) => {
+    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(predicate()).toBe(true);
+  };
+
+  it('samples only consenting users the accountant allows, and announces the round', async () => {
+    const round = await rounds.open(planId);
+    // 40 users, user-0007 withheld consent → 39 asked; the gate drops user-0003 → 38 eligible.
+    expect(gateCalls[0]).toHaveLength(39);
+    expect(gateCalls[0]).not.toContain('user-0007');
+    expect(round.eligibleUserIds).toHaveLength(38);
+    expect(round.mechanism.populationSize).toBe(38);
+    expect(round.expectedCohortSize).toBeCloseTo(19, 12);
+    expect(round.cohort).not.toContain('c-3');
+    expect(round.cohort).not.toContain('c-7');
+    // Poisson sampling at q = 0.5 over 38 users: the realised size varies but is never all or none here.
+    expect(round.cohort.length).toBeGreaterThan(5);
+    expect(round.cohort.length).toBeLessThan(33);
+    await until(() => opened.length === 1);
+    expect(opened[0].payload).toMatchObject({ roundId: round.roundId, dimension: 10, baseModelVersion: 'plan-a:v0', cohort: round.cohort });
+    expect(opened[0].correlationId).toBe(round.roundId);
+  });
+
+  it('allows one active round per plan', async () => {
+    await rounds.open(planId);
+    await expect(rounds.open(planId)).rejects.toThrow(RoundSchedulerError);
+  });
+
+  it('gives a task only to cohort members, and none after the round closes', async () => {
+    const round = await rounds.open(planId);
+    const member = round.cohort[0];
+    const outsider = ClientId.parse('c-3');
+    const task = await rounds.checkIn(member);
+    expect(task).toMatchObject({ roundId: round.roundId, modelPath: '/v1/models/plan-a%3Av0/artifact' });
+    expect(await rounds.checkIn(outsider)).toBeNull();
+    await rounds.commit(round.roundId, ModelVersion.parse('plan-a:v1'));
+    expect(await rounds.checkIn(member)).toBeNull();
+  });
+
+  it('commits once even when the outcome is delivered twice', async () => {
+    const round = await rounds.open(planId);
+    await rounds.commit(round.roundId, ModelVersion.parse('plan-a:v1'));
+    await rounds.commit(round.roundId, ModelVersion.parse('plan-a:v1'));
+    await until(() => committed.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(committed).toHaveLength(1);
+    expect(committed[0]).toMatchObject({ roundId: round.roundId, cohortSize: round.cohort.length, eligibleUserIds: round.eligibleUserIds });
+    expect((await rounds.find(round.roundId)).state).toBe('committed');
+    // the plan is free again
+    await expect(rounds.open(planId)).resolves.toMatchObject({ roundNumber: 2 });
+  });
+
+  it('refuses to open a round without a model version', async () => {
+    const other = new RoundsService(bus, new RoundRepository(new MemoryKeyValueStore()), pool, { eligibleUsers: async (_p, u) => [...u] }, Math.random, [plan]);
+    await expect(other.open(planId)).rejects.toThrow(/no model version yet/);
+  });
+});

@@ -1,0 +1,3 @@
+/** @cohort/testing — harnesses for end-to-end tests: services as real processes, a distributed cluster. */
+export { ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { DistributedCluster, SERVICES, type ClusterKeys, type ClusterOptions, type ServiceName } from './cluster';
