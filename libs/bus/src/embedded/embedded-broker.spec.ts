@@ -1,0 +1,110 @@
+/**
+ * What the embedded broker adds to the contract suite: bounded retention, groups that fall behind
+ * the log start, and partitions moving between members (joins, leaves, stops released).
+ */
+import { describe, expect, it } from 'vitest';
+import type { TopicSpec } from '@cohort/contracts';
+import { EmbeddedBroker, type EmbeddedMember, type RawRecord } from './embedded-broker';
+
+const spec = (name: string, partitions = 1): TopicSpec => ({ name, key: 'roundId', partitions, retentionMs: null, cleanupPolicy: 'delete' });
+const bytes = (text: string) => new TextEncoder().encode(text);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function member(topic: string, behaviour: (record: RawRecord) => 'commit' | 'keep' = () => 'commit') {
+  const seen: string[] = [];
+  const stopped = new Set<number>();
+  const released: number[] = [];
+  let active = true;
+  const m: EmbeddedMember & { seen: string[]; stopped: Set<number>; released: number[]; deactivate(): void } = {
+    topic,
+    seen,
+    stopped,
+    released,
+    isActive: () => active,
+    isStopped: (partition) => stopped.has(partition),
+    release: (partition) => {
+      released.push(partition);
+      stopped.delete(partition);
+    },
+    deliver: async (record) => {
+      seen.push(new TextDecoder().decode(record.value));
+      return behaviour(record);
+    },
+    deactivate: () => {
+      active = false;
+    },
+  };
+  return m;
+}
+
+describe('EmbeddedBroker', () => {
+  it('keeps at most maxRecordsPerPartition records, dropping the oldest; a group behind the start jumps to it', async () => {
+    const broker = new EmbeddedBroker({ maxRecordsPerPartition: 3 });
+    broker.ensureTopic(spec('t'));
+    for (let i = 0; i < 5; i++) broker.append('t', 'k', bytes(`m${i}`), {});
+    expect(broker.read('t').map((record) => record.offset)).toEqual(['2', '3', '4']);
+    const m = member('t');
+    broker.join('g', m);
+    await sleep(20);
+    expect(m.seen).toEqual(['m2', 'm3', 'm4']);
+    expect(broker.committedOffset('g', 't', 0)).toBe(5);
+  });
+
+  it('bounds retained bytes per partition but always keeps the newest record', () => {
+    const broker = new EmbeddedBroker({ maxBytesPerPartition: 10 });
+    broker.ensureTopic(spec('t'));
+    broker.append('t', 'k', bytes('12345'), {});
+    broker.append('t', 'k', bytes('67890'), {});
+    broker.append('t', 'k', bytes('abc'), {});
+    expect(broker.read('t').map((record) => new TextDecoder().decode(record.value))).toEqual(['67890', 'abc']);
+    broker.append('t', 'k', bytes('x'.repeat(50)), {});
+    expect(broker.read('t')).toHaveLength(1);
+  });
+
+  it('refuses to append to a topic that does not exist (no auto-creation)', () => {
+    const broker = new EmbeddedBroker();
+    expect(() => broker.append('nope', 'k', bytes('x'), {})).toThrow(/does not exist/);
+  });
+
+  it('moves a partition to the remaining member when its owner leaves, starting at the committed offset', async () => {
+    const broker = new EmbeddedBroker();
+    broker.ensureTopic(spec('t', 2));
+    const first = member('t');
+    const second = member('t');
+    broker.join('g', first);
+    broker.join('g', second);
+    const keyFor = (partition: number) => ['a', 'b', 'c', 'd', 'e', 'f'].find((key) => broker.append('t', key, bytes(`probe-${key}`), {}).partition === partition)!;
+    keyFor(0);
+    keyFor(1);
+    await sleep(20);
+    expect(first.seen.length).toBeGreaterThan(0);
+    expect(second.seen.length).toBeGreaterThan(0);
+    const secondBefore = second.seen.length;
+
+    broker.leave('g', first);
+    for (let i = 0; i < 6; i++) broker.append('t', `k${i}`, bytes(`after-${i}`), {});
+    await sleep(20);
+    expect(second.seen.slice(secondBefore).filter((text) => text.startsWith('after-')).sort()).toEqual(['after-0', 'after-1', 'after-2', 'after-3', 'after-4', 'after-5']);
+  });
+
+  it('a stopped partition waits; when it moves to another member the old owner forgets its stop', async () => {
+    const broker = new EmbeddedBroker();
+    broker.ensureTopic(spec('t'));
+    const stuck = member('t', () => 'keep');
+    broker.join('g', stuck);
+    broker.append('t', 'k', bytes('poison'), {});
+    await sleep(20);
+    stuck.stopped.add(0);
+    broker.append('t', 'k', bytes('behind'), {});
+    await sleep(20);
+    expect(stuck.seen).toEqual(['poison']);
+
+    const healthy = member('t');
+    stuck.deactivate();
+    broker.join('g', healthy);
+    await sleep(20);
+    expect(healthy.seen).toEqual(['poison', 'behind']);
+    expect(stuck.released).toEqual([0]);
+    expect(stuck.stopped.size).toBe(0);
+  });
+});
