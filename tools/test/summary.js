@@ -1,13 +1,22 @@
-// Prints the suite's closing line from vitest's JSON report, in the plain form CI reads:
-// "tests: N passed, N failed, N skipped".
+// Prints the suite's closing line from vitest's JSON reports, in the plain form CI reads:
+// "tests: N passed, N failed, N skipped". A missing report counts as a failure.
 'use strict';
 const fs = require('node:fs');
-const file = process.argv[2];
-if (!fs.existsSync(file)) {
-  console.log('tests: 0 passed, 1 failed');
-  console.error(`no test report at ${file}: the test run did not complete`);
-  process.exit(0);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of process.argv.slice(2)) {
+  if (!fs.existsSync(file)) {
+    console.error(`no test report at ${file}: that run did not complete`);
+    failed += 1;
+    continue;
+  }
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  // a file that fails to load has no failed tests, only a failed suite
+  if (!report.success && report.numFailedTests === 0) failed += Math.max(1, report.numFailedTestSuites ?? 0);
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
-const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

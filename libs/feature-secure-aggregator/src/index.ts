@@ -3,4 +3,3 @@ export { SecureAggregatorModule } from './secure-aggregator.module';
 export { BINARY_ROUTES } from './aggregation/updates.controller';
 export { type AggregatorOptions } from './aggregation/plain-sum-aggregator.service';
 export { SecureAggregatorError, SecureAggregatorErrorCode } from './aggregation/secure-aggregator.error';
-export { addGaussianNoise } from './aggregation/gaussian-noise';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_EVENT_BYTES, PlanId, TOPICS } from '@cohort/contracts';
+import { ALL_TOPICS, MAX_EVENT_BYTES, PlanId, TOPICS } from '@cohort/contracts';
 import { enrolPopulation, OperatorClient, runRound, type VirtualDevice } from '@cohort/feature-device-simulator';
 import { syntheticCatalog } from '@cohort/ml';
 import { DistributedCluster } from '@cohort/testing';
@@ -22,11 +22,13 @@ const planId = PlanId.parse('plan-default');
 const GARBAGE_EVENT_ID = '6a1f6d0e-8d5e-4b8a-9c43-0f1e1c2d3b4a';
 const kafka = new Kafka({ clientId: 'cohort-e2e', brokers, logLevel: logLevel.NOTHING });
 
-/** The broker and Redis database this suite uses start empty, so earlier runs cannot leak in. */
+/** Cohort's topics and the Redis database this suite uses start empty, so earlier runs cannot leak in. */
 async function resetInfrastructure(admin: Admin): Promise<void> {
-  const ours = (await admin.listTopics()).filter((topic) => topic.startsWith('cohort.'));
+  const registry = new Set(ALL_TOPICS.map((topic) => topic.name));
+  const present = async () => (await admin.listTopics()).filter((topic) => registry.has(topic));
+  const ours = await present();
   if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
-  for (let i = 0; i < 100 && (await admin.listTopics()).some((t) => t.startsWith('cohort.')); i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 100 && (await present()).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
   const redis = new Redis(redisUrl);
   await redis.flushdb();
   await redis.quit();

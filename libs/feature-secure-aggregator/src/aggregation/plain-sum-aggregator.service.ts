@@ -12,9 +12,9 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { context, propagation, trace } from '@opentelemetry/api';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
+import { GaussianSampler } from '@cohort/dp';
 import { AggregateReady, AggregationAborted, RoundOpened, type ClientId, type Envelope, type PayloadOf, type RoundId } from '@cohort/contracts';
 import { AggregationSessionRepository, type AggregationSession } from './aggregation-session.repository';
-import { addGaussianNoise } from './gaussian-noise';
 import { SecureAggregatorError, SecureAggregatorErrorCode } from './secure-aggregator.error';
 
 export const AGGREGATOR_OPTIONS = Symbol.for('cohort.AggregatorOptions');
@@ -34,6 +34,8 @@ export class PlainSumAggregatorService implements OnModuleInit, OnModuleDestroy 
   private readonly logger = new Logger('PlainSumAggregator');
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** Central DP noise from the operating system's CSPRNG (WebCrypto), never Math.random. */
+  private readonly noise = new GaussianSampler();
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -159,7 +161,8 @@ export class PlainSumAggregatorService implements OnModuleInit, OnModuleDestroy 
     for (const update of updates) for (let i = 0; i < sum.length; i++) sum[i] += update[i];
     const noiseStddev = session.noiseMultiplier * session.clipNorm;
     // The un-noised sum exists only in this function's memory: it is never written, logged or sent.
-    const noised = Float32Array.from(addGaussianNoise(sum, noiseStddev));
+    this.noise.addNoise(sum, noiseStddev);
+    const noised = Float32Array.from(sum);
     const ref = await this.blobs.put(new Uint8Array(noised.buffer), 'application/vnd.cohort.float32-le');
     await this.bus.publish(AggregateReady, {
       roundId: session.roundId,
