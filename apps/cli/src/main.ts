@@ -3,10 +3,11 @@
  * issues add theirs (dp, registry, ...).
  */
 import { EXIT, type Command, type CommandIo } from './command';
+import { dpCommand } from './commands/dp.command';
 import { roundsCommand } from './commands/rounds.command';
 import { topicsCommand } from './commands/topics.command';
 
-export const COMMANDS: readonly Command[] = [topicsCommand, roundsCommand];
+export const COMMANDS: readonly Command[] = [topicsCommand, roundsCommand, dpCommand];
 
 function help(io: CommandIo): void {
   io.out('usage: cohort <command> [options]\n');
