@@ -4,6 +4,7 @@
  * signal, start it again with the same environment. Output is kept in memory for diagnostics.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -40,6 +41,8 @@ export class ServiceProcess {
 
   async start(readyTimeoutMs = 60_000): Promise<void> {
     if (this.child !== undefined) throw new Error(`${this.options.name} is already running`);
+    // Another process on the port would answer the readiness probe in this one's place.
+    await assertPortFree(this.options.port, this.options.name);
     const child = spawn(TSX, [this.options.entry], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.options.env, HOST: '127.0.0.1', PORT: String(this.options.port) },
@@ -86,4 +89,14 @@ export class ServiceProcess {
     clearTimeout(timer);
     this.child = undefined;
   }
+}
+
+function assertPortFree(port: number, name: string): Promise<void> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`${name} cannot start: 127.0.0.1:${port} is taken (${error.code ?? error.message}); stop whatever listens there`)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
+  });
 }
