@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientRegistryModule } from '@cohort/feature-client-registry';
-import { DpAccountantModule, LedgerService } from '@cohort/feature-dp-accountant';
+import { DpAccountantModule, dpAccountantOptionsFromConfig, PrivacyBudgetService } from '@cohort/feature-dp-accountant';
 import { ModelRegistryModule, modelRegistryOptionsFromConfig } from '@cohort/feature-model-registry';
 import { RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { planFromConfig, RoundSchedulerModule, type BudgetGate } from '@cohort/feature-round-scheduler';
@@ -17,19 +17,20 @@ import type { StandaloneConfig } from './standalone.config';
 @Module({})
 export class StandaloneModule {
   static forRoot(config: StandaloneConfig): DynamicModule {
+    const accountant = DpAccountantModule.forRoot(dpAccountantOptionsFromConfig(config));
     return {
       module: StandaloneModule,
       imports: [
         CohortCommonModule.forRoot({ service: 'cohort-standalone', config, http: { rawBody: { routes: BINARY_ROUTES } } }),
         CohortInfrastructureModule.forRoot(config),
         ClientRegistryModule,
-        DpAccountantModule,
+        accountant,
         RoundSchedulerModule.forRoot({
           plans: [planFromConfig(config)],
-          imports: [DpAccountantModule],
+          imports: [accountant],
           budgetGate: {
-            inject: [LedgerService],
-            useFactory: (ledger: LedgerService): BudgetGate => ({ eligibleUsers: (...args) => ledger.eligibleUsers(...args) }),
+            inject: [PrivacyBudgetService],
+            useFactory: (budget: PrivacyBudgetService): BudgetGate => ({ eligibleUsers: (...args) => budget.eligibleUsers(...args) }),
           },
         }),
         SecureAggregatorModule.forRoot({ environment: config.COHORT_ENV, deadlineSweepMs: config.COHORT_DEADLINE_SWEEP_MS }),

@@ -48,14 +48,28 @@ export async function runStandaloneSimulation(config: StandaloneConfig, baseUrl:
     for (const failure of failures) print(`  a device failed: ${failure}`);
   }
 
+  // Serving swaps versions as their promotions arrive on the bus, and learns each version's
+  // guarantee when the accountant has recorded its round: ask until it serves the newest one with it.
+  const newest = rounds.findLast((round) => round.modelVersion !== undefined)?.modelVersion;
+  const request = { context: { recentItemIds: [catalog.itemIds[0]] }, limit: 5 };
+  let recommendation = await recommend(baseUrl, apiKey, request);
+  const settled = () => newest === undefined || (recommendation.modelVersion === newest && recommendation.privacy.epsilon !== null);
+  for (let waited = 0; !settled() && waited < 10_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    recommendation = await recommend(baseUrl, apiKey, request);
+  }
+  const { epsilon, delta } = recommendation.privacy;
+  print(`recommendations from ${recommendation.modelVersion} (${epsilon === null ? 'privacy not yet accounted' : `user-level ε = ${epsilon.toFixed(3)} at δ = ${delta}`}):`);
+  for (const item of recommendation.items) print(`  ${item.itemId}  score ${item.score.toFixed(4)}`);
+  return { rounds, recommendation };
+}
+
+async function recommend(baseUrl: string, apiKey: string, body: unknown): Promise<RecommendationResponse> {
   const response = await fetch(new URL('/v1/recommendations', baseUrl), {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ context: { recentItemIds: [catalog.itemIds[0]] }, limit: 5 }),
+    body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`POST /v1/recommendations answered ${response.status}: ${await response.text()}`);
-  const recommendation = RecommendationResponse.parse(await response.json());
-  print(`recommendations from ${recommendation.modelVersion} (ε=${recommendation.privacy.epsilon ?? 'not yet accounted'}):`);
-  for (const item of recommendation.items) print(`  ${item.itemId}  score ${item.score.toFixed(4)}`);
-  return { rounds, recommendation };
+  return RecommendationResponse.parse(await response.json());
 }

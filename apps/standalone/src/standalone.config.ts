@@ -3,6 +3,7 @@
  * services share one process, one port, the embedded bus and in-memory stores.
  */
 import { z } from 'zod';
+import { dpAccountantConfigShape } from '@cohort/feature-dp-accountant';
 import { modelRegistryConfigShape } from '@cohort/feature-model-registry';
 import { roundSchedulerConfigShape } from '@cohort/feature-round-scheduler';
 import { commonConfigSchema, LOG_LEVELS } from '@cohort/nest-common';
@@ -10,6 +11,7 @@ import { commonConfigSchema, LOG_LEVELS } from '@cohort/nest-common';
 export const StandaloneConfig = commonConfigSchema.extend({
   ...roundSchedulerConfigShape,
   ...modelRegistryConfigShape,
+  ...dpAccountantConfigShape,
   COHORT_MODE: z.literal('standalone').default('standalone'),
   /** The run's report is the interesting output here; request logs appear from `info` on. */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),

@@ -63,10 +63,26 @@ describe('npm start (standalone mode)', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { modelVersion: string; privacy: unknown; items: Array<{ itemId: string; score: number }> };
     expect(body.modelVersion).toBe('plan-default:v2');
-    expect(body.privacy).toEqual({ epsilon: null, delta: null });
     expect(body.items).toHaveLength(3);
     expect(body.items.map((i) => i.itemId)).not.toContain('item-00000');
     expect(body.items[0].score).toBeGreaterThanOrEqual(body.items[1].score);
+  });
+
+  it("names the served version's privacy guarantee, as dp-accountant computed it", async () => {
+    let privacy: { epsilon: number | null; delta: number | null } = { epsilon: null, delta: null };
+    for (let i = 0; i < 50 && privacy.epsilon === null; i++) {
+      const response = await post('/v1/recommendations', { context: { recentItemIds: [] }, limit: 1 });
+      privacy = ((await response.json()) as { privacy: typeof privacy }).privacy;
+      if (privacy.epsilon === null) await new Promise((r) => setTimeout(r, 200));
+    }
+    const model = await fetch(`${base}/v1/privacy/models/plan-default:v2`, { headers: { authorization: `Bearer ${complianceKey}` } });
+    expect(model.status).toBe(200);
+    const guarantee = (await model.json()) as { epsilon: number; delta: number; rounds: number };
+    expect(guarantee.rounds).toBe(2);
+    // Two rounds of q = 0.3, z = 1 at δ = 1e-6: ε ≈ 4.4 (PLD; RDP 4.9) — under the default cap of 10.
+    expect(guarantee.epsilon).toBeGreaterThan(4);
+    expect(guarantee.epsilon).toBeLessThan(5);
+    expect(privacy).toEqual({ epsilon: guarantee.epsilon, delta: 1e-6 });
   });
 
   it('answers invalid input with a 400 problem+json naming the field', async () => {

@@ -10,7 +10,7 @@ export type CleanupPolicy = 'delete' | 'compact';
 export interface TopicSpec {
   readonly name: string;
   /** What the message key is, for operators reading the registry. */
-  readonly key: 'roundId' | 'planId' | 'clientId' | 'itemId';
+  readonly key: 'roundId' | 'planId' | 'clientId' | 'itemId' | 'userId';
   readonly partitions: number;
   /** Retention in milliseconds; `null` keeps messages forever. */
   readonly retentionMs: number | null;
@@ -30,6 +30,15 @@ export const TOPICS = {
   roundAborted: { name: 'cohort.round.aborted.v1', key: 'planId', partitions: 3, retentionMs: null, cleanupPolicy: 'delete' },
   catalogItemUpserted: { name: 'cohort.catalog.item-upserted.v1', key: 'itemId', partitions: 6, retentionMs: null, cleanupPolicy: 'compact' },
   catalogItemEmbedded: { name: 'cohort.catalog.item-embedded.v1', key: 'itemId', partitions: 6, retentionMs: null, cleanupPolicy: 'compact' },
+  /**
+   * The privacy ledger: one hash chain over every committed round, in order. One partition, so the
+   * topic's order IS the chain's order and its single writer can be arbitrated by the log itself
+   * (docs/dp-accountant.md); kept forever: it is the system of record of every privacy charge.
+   */
+  privacyLedger: { name: 'cohort.privacy.ledger.v1', key: 'planId', partitions: 1, retentionMs: null, cleanupPolicy: 'delete' },
+  userBudgetExhausted: { name: 'cohort.privacy.user-budget-exhausted.v1', key: 'userId', partitions: 3, retentionMs: null, cleanupPolicy: 'delete' },
+  planBudgetExhausted: { name: 'cohort.privacy.plan-budget-exhausted.v1', key: 'planId', partitions: 3, retentionMs: null, cleanupPolicy: 'delete' },
+  modelPrivacyComputed: { name: 'cohort.privacy.model-privacy-computed.v1', key: 'planId', partitions: 3, retentionMs: null, cleanupPolicy: 'delete' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]['name'];

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ModelPrivacyConsumer } from './recommendations/model-privacy.consumer';
 import { ModelPromotedConsumer, SERVING_OPTIONS, type ServingOptions } from './recommendations/model-promoted.consumer';
 import { RecommendationsController } from './recommendations/recommendations.controller';
 import { RecommendationsService } from './recommendations/recommendations.service';
@@ -11,7 +12,7 @@ export class RecommendationServingModule {
     return {
       module: RecommendationServingModule,
       controllers: [RecommendationsController],
-      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer],
+      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer, ModelPrivacyConsumer],
       exports: [RecommendationsService, ServingModel],
     };
   }

@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const TSX = resolve(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface ServiceProcessOptions {
   readonly name: string;
@@ -43,7 +42,9 @@ export class ServiceProcess {
     if (this.child !== undefined) throw new Error(`${this.options.name} is already running`);
     // Another process on the port would answer the readiness probe in this one's place.
     await assertPortFree(this.options.port, this.options.name);
-    const child = spawn(TSX, [this.options.entry], {
+    // node itself, with tsx as a loader: a signal reaches the service, not a launcher that would
+    // die and leave the service running on its port.
+    const child = spawn(process.execPath, ['--import', 'tsx', this.options.entry], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.options.env, HOST: '127.0.0.1', PORT: String(this.options.port) },
       stdio: ['ignore', 'pipe', 'pipe'],

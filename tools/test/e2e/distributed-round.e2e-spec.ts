@@ -95,7 +95,7 @@ describe('distributed mode on real Kafka and Redis', () => {
   const ledger = async () => {
     const response = await fetch(`${cluster.url('dp-accountant')}/v1/privacy/ledger?limit=100`, { headers: { authorization: `Bearer ${cluster.keys.compliance}` } });
     expect(response.status).toBe(200);
-    return ((await response.json()) as { entries: Array<{ roundId: string; eventId: string; eligibleUserIds: string[] }> }).entries;
+    return ((await response.json()) as { entries: Array<{ roundId: string; roundCommittedEventId: string; eligibleUsers: { userIds: string[] } }> }).entries;
   };
 
   it('completes a round across six processes', async () => {
@@ -149,18 +149,21 @@ describe('distributed mode on real Kafka and Redis', () => {
       .map((m) => { try { return JSON.parse(m.value?.toString() ?? '') as { type?: string; eventId?: string }; } catch { return {}; } })
       .filter((e) => e.type === 'RoundCommitted' && e.eventId !== GARBAGE_EVENT_ID);
     expect(entries).toHaveLength(3);
-    expect(new Set(entries.map((e) => e.eventId)).size).toBe(3);
+    expect(new Set(entries.map((e) => e.roundCommittedEventId)).size).toBe(3);
     expect(new Set(entries.map((e) => e.roundId)).size).toBe(3);
-    expect(new Set(entries.map((e) => e.eventId))).toEqual(new Set(committedEvents.map((e) => e.eventId)));
+    expect(new Set(entries.map((e) => e.roundCommittedEventId))).toEqual(new Set(committedEvents.map((e) => e.eventId)));
 
     // every eligible user was charged once per round
-    const user = entries[0].eligibleUserIds[0];
+    const user = entries[0].eligibleUsers.userIds[0];
     const privacy = await fetch(`${cluster.url('dp-accountant')}/v1/privacy/users/${user}`, { headers: { authorization: `Bearer ${cluster.keys.compliance}` } });
     expect(((await privacy.json()) as { roundsCharged: number }).roundsCharged).toBe(3);
+    // and the hash chain over the three entries verifies
+    const verify = await fetch(`${cluster.url('dp-accountant')}/v1/privacy/ledger/verify`, { headers: { authorization: `Bearer ${cluster.keys.compliance}` } });
+    expect(await verify.json()).toMatchObject({ valid: true, entriesChecked: 3, headSequence: 3 });
   });
 
   it('serves recommendations from the newest version', async () => {
-    let body: { modelVersion?: string; items?: unknown[] } = {};
+    let body: { modelVersion?: string; items?: unknown[]; privacy?: { epsilon: number | null; delta: number | null } } = {};
     for (let i = 0; i < 50 && body.modelVersion !== 'plan-default:v3'; i++) {
       const response = await fetch(`${cluster.url('recommendation-serving')}/v1/recommendations`, {
         method: 'POST',
@@ -172,6 +175,21 @@ describe('distributed mode on real Kafka and Redis', () => {
     }
     expect(body.modelVersion).toBe('plan-default:v3');
     expect(body.items).toHaveLength(4);
+    // …with the guarantee dp-accountant computed for that version
+    const model = await fetch(`${cluster.url('dp-accountant')}/v1/privacy/models/plan-default:v3`, { headers: { authorization: `Bearer ${cluster.keys.compliance}` } });
+    const guarantee = (await model.json()) as { epsilon: number; delta: number; rounds: number };
+    expect(guarantee).toMatchObject({ rounds: 3, delta: 1e-6 });
+    let privacy = body.privacy;
+    for (let i = 0; i < 50 && privacy?.epsilon !== guarantee.epsilon; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const response = await fetch(`${cluster.url('recommendation-serving')}/v1/recommendations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cluster.keys.commerce}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ context: { recentItemIds: [] }, limit: 1 }),
+      });
+      privacy = ((await response.json()) as typeof body).privacy;
+    }
+    expect(privacy).toEqual({ epsilon: guarantee.epsilon, delta: 1e-6 });
   });
 });
 

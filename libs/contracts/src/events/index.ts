@@ -1,12 +1,14 @@
 import { CatalogItemEmbedded, CatalogItemUpserted } from './catalog.events';
 import { ClientRegistered } from './client.events';
 import { ModelVersionPromoted, ModelVersionPublished } from './model.events';
+import { LedgerEntryAppended, ModelPrivacyComputed, PlanBudgetExhausted, UserBudgetExhausted } from './privacy.events';
 import { AggregateReady, AggregationAborted, RoundAborted, RoundCommitted, RoundOpened } from './round.events';
 
 export * from './catalog.events';
 export * from './client.events';
 export * from './define-event';
 export * from './model.events';
+export * from './privacy.events';
 export * from './round.events';
 
 /** Every event Cohort publishes. Adding one here makes the bus create its topic. */
@@ -21,6 +23,10 @@ export const EVENTS = {
   RoundAborted,
   CatalogItemUpserted,
   CatalogItemEmbedded,
+  LedgerEntryAppended,
+  ModelPrivacyComputed,
+  UserBudgetExhausted,
+  PlanBudgetExhausted,
 } as const;
 
 export type EventType = keyof typeof EVENTS;

@@ -31,3 +31,26 @@ describe('RecommendationsService', () => {
     expect(answer).toMatchObject({ modelVersion: 'v2', privacy: { epsilon: 1.5, delta: 1e-6 }, items: [{ itemId: 'd' }] });
   });
 });
+
+describe('ServingModel privacy guarantees', () => {
+  const artifact = { format: 'item-popularity-v1' as const, itemIds: ids, logits: [0, 0, 0, 0] };
+
+  it('fills the served version when its guarantee arrives after the promotion', () => {
+    const model = new ServingModel();
+    const service = new RecommendationsService(model);
+    model.load('plan-a:v1', { epsilon: null, delta: null }, artifact);
+    model.setPrivacy('plan-a:v0', { epsilon: 9, delta: 1e-6 }); // another version: the answer does not change
+    expect(service.recommend({ context: { recentItemIds: [] }, limit: 1 }).privacy).toEqual({ epsilon: null, delta: null });
+    model.setPrivacy('plan-a:v1', { epsilon: 2.5, delta: 1e-6 });
+    expect(service.recommend({ context: { recentItemIds: [] }, limit: 1 })).toMatchObject({ modelVersion: 'plan-a:v1', privacy: { epsilon: 2.5, delta: 1e-6 } });
+  });
+
+  it('holds a guarantee that arrives first until its version is loaded', () => {
+    const model = new ServingModel();
+    model.setPrivacy('plan-a:v2', { epsilon: 3, delta: 1e-6 });
+    model.load('plan-a:v1', { epsilon: null, delta: null }, artifact);
+    expect(model.current()!.privacy).toEqual({ epsilon: null, delta: null });
+    model.load('plan-a:v2', { epsilon: null, delta: null }, artifact);
+    expect(model.current()!.privacy).toEqual({ epsilon: 3, delta: 1e-6 });
+  });
+});
