@@ -4,27 +4,31 @@
  *   - server CPU time (every server call of the round, user + system),
  *   - the floor: a plain modular sum of the same n·d words plus the AES-CTR expansion of exactly
  *     the masks the server had to regenerate, and the ratio server / floor,
- *   - one representative client's CPU time for its protocol work (all five stages, masks included;
- *     quantization and training excluded), its bytes up and down, and the upload expansion over a
- *     plain 32-bit upload of d words (bytes up / 4d).
+ *   - a representative client's CPU time for its protocol work (all five stages, masks included;
+ *     quantization and training excluded; the median of three real clients), its bytes up and
+ *     down, and the upload expansion over a plain 32-bit upload of d words (bytes up / 4d).
  *
  * `dropout` is the fraction of clients that vanish after sending their masked input (before
  * Unmask); the server then rebuilds their self-mask seeds from their neighbours' shares. A second
  * table (printed only) drops clients before their masked input, the path where the server must also
  * rebuild mask keys and regenerate pairwise masks.
  *
- * Simulating the other n − 1 clients honestly but affordably: they run the real SecAggClient over a
- * `SimulationSuite` that (1) verifies each Ed25519 signature once and replays the verdict, (2)
- * computes each X25519 agreement once per key pair (both ends get the same value), and (3) skips the
- * AES expansion of pairwise masks between two simulated clients that both send inputs — those
- * masks cancel in the sum (Bonawitz et al. 2017, §4), so both ends add zero instead. Pairwise masks
- * that involve the representative client or a client that drops before its input are expanded for
- * real. The server uses the plain Node suite and does all of its real work; every round checks the
- * released sum against Σ x_u, so a wrong shortcut would fail loudly.
+ * Simulating the other n − 1 clients honestly but affordably: they run the real SecAggClient for
+ * every stage, over a `SimulationSuite` that verifies each Ed25519 signature once and replays the
+ * verdict and computes each X25519 agreement once per key pair (both ends get the same value). For
+ * their masked input the bench advances the real client with a one-word copy of the parameters
+ * (which decrypts and stores its partners' shares exactly as usual) and builds y_u itself from the
+ * client's own seeds: y_u = x_u + PRG(b_u) + Σ ±PRG(s_uv) over the partners v whose pairwise mask
+ * does not cancel inside the simulated population — the representative client and clients that
+ * drop before their input. Masks between two simulated contributors are left out on both ends:
+ * they cancel in the sum (Bonawitz et al. 2017, §4) and the server never touches them. The server
+ * uses the plain Node suite and does all of its real work; every round checks the released sum
+ * against Σ x_u, so a wrong shortcut fails loudly.
  *
  * Memory: the server keeps one O(d) running sum; client vectors are generated lazily, one at a time.
  *
- * Run: npx tsx bench/secagg.bench.ts [--quick]   (full runs rewrite bench/results/secagg.json)
+ * Run: npx tsx bench/secagg.bench.ts [--quick] [--breakdown] [--only=1000x100000]
+ * (only a full run rewrites bench/results/secagg.json)
  */
 import * as nodeCrypto from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,13 +40,20 @@ import {
   createNodeCryptoSuite,
   createSecAggParams,
   expandMask,
+  pairwiseMaskKey,
+  pairwiseSign,
+  selfMaskKey,
+  subtractInto,
   type ClientMessage,
   type CryptoSuite,
+  type MaskedInputMessage,
+  type MaskedInputRequest,
   type SecAggParams,
   type ServerRequest,
 } from '@cohort/secagg';
 
 const QUICK = process.argv.includes('--quick');
+
 const node = createNodeCryptoSuite(nodeCrypto);
 const GROUP_SIZE = 1000;
 const CORRUPT_FRACTION = 0.05;
@@ -69,23 +80,31 @@ function cpuSeconds(): number {
 
 class Stopwatch {
   seconds = 0;
-  time<T>(fn: () => T): T {
+  /** CPU seconds per label (printed with --breakdown). */
+  readonly parts = new Map<string, number>();
+  time<T>(fn: () => T, label = 'other'): T {
     const t0 = cpuSeconds();
     try {
       return fn();
     } finally {
-      this.seconds += cpuSeconds() - t0;
+      this.add(label, cpuSeconds() - t0);
     }
   }
-  async timeAsync<T>(fn: () => Promise<T>): Promise<T> {
+  async timeAsync<T>(fn: () => Promise<T>, label = 'other'): Promise<T> {
     const t0 = cpuSeconds();
     try {
       return await fn();
     } finally {
-      this.seconds += cpuSeconds() - t0;
+      this.add(label, cpuSeconds() - t0);
     }
   }
+  private add(label: string, dt: number): void {
+    this.seconds += dt;
+    this.parts.set(label, (this.parts.get(label) ?? 0) + dt);
+  }
 }
+
+const BREAKDOWN = process.argv.includes('--breakdown');
 
 /** Payload bytes of a message: raw byte fields, UTF-8 strings, 4 bytes per number; no framing. */
 function wireBytes(value: unknown): number {
@@ -104,23 +123,10 @@ function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-/** Reads the (lo, hi) client ids out of a pairwise-mask HKDF info (length-prefixed fields). */
-function pairwiseParties(info: Uint8Array): [string, string] | undefined {
-  const fields: string[] = [];
-  const view = new DataView(info.buffer, info.byteOffset, info.byteLength);
-  for (let o = 0; o + 4 <= info.length; ) {
-    const len = view.getUint32(o);
-    fields.push(Buffer.from(info.subarray(o + 4, o + 4 + len)).toString('utf8'));
-    o += 4 + len;
-  }
-  return fields[1] === 'pairwise-mask' ? [fields[3]!, fields[4]!] : undefined;
-}
-
-function createSimulationSuite(base: CryptoSuite, realPairs: (a: string, b: string) => boolean): CryptoSuite {
+function createSimulationSuite(base: CryptoSuite): CryptoSuite {
   const verdicts = new Map<string, boolean>();
   const publicOf = new Map<string, string>();
   const agreements = new Map<string, Uint8Array>();
-  const elided = new Set<string>();
   return {
     ...base,
     name: 'simulation',
@@ -144,14 +150,40 @@ function createSimulationSuite(base: CryptoSuite, realPairs: (a: string, b: stri
       if (ok === undefined) verdicts.set(key, (ok = base.ed25519Verify(pk, msg, sig)));
       return ok;
     },
-    hkdfSha256: (ikm, salt, info, length) => {
-      const out = base.hkdfSha256(ikm, salt, info, length);
-      const parties = pairwiseParties(info);
-      if (parties && !realPairs(parties[0], parties[1])) elided.add(hex(out));
-      return out;
-    },
-    aes256Ctr: (key, counter, data) => (elided.has(hex(key)) ? new Uint8Array(data.length) : base.aes256Ctr(key, counter, data)),
   };
+}
+
+/**
+ * A simulated client's masked input: the real client handles the request with a one-word copy of
+ * the parameters (so its state advances exactly as usual), and y_u is built from its own seeds with
+ * only the pairwise masks that do not cancel among simulated contributors (see the header).
+ */
+function simulateMaskedInput(
+  client: SecAggClient,
+  request: MaskedInputRequest,
+  x: Uint32Array,
+  params: SecAggParams,
+  realPair: (other: string) => boolean,
+  suite: CryptoSuite,
+): { client: SecAggClient; message: MaskedInputMessage } {
+  const state = structuredClone(client.state);
+  const { clientId, roundId } = state;
+  const seed = state.selfMaskSeed!;
+  const maskSecretKey = state.maskSecretKey!;
+  const neighbours = new Map(state.neighbours!.map((nb) => [nb.clientId, nb]));
+  const oneWord = SecAggClient.restore({ ...state, params: { ...params, dimension: 1 } }, suite);
+  oneWord.maskInput(request, new Uint32Array(1));
+  const advanced = SecAggClient.restore({ ...structuredClone(oneWord.state), params }, suite);
+  const y = x.slice();
+  addInto(y, expandMask(node, selfMaskKey(node, seed, roundId, clientId), params.dimension));
+  for (const { from } of request.ciphertexts) {
+    if (!realPair(from)) continue;
+    const shared = suite.x25519(maskSecretKey, neighbours.get(from)!.maskPublicKey);
+    const mask = expandMask(node, pairwiseMaskKey(node, shared, roundId, clientId, from), params.dimension);
+    if (pairwiseSign(clientId, from) > 0) addInto(y, mask);
+    else subtractInto(y, mask);
+  }
+  return { client: advanced, message: { stage: 'MaskedInput', roundId, clientId, maskedInput: y } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,45 +217,57 @@ async function runGroup(
   const n = params.clients;
   const d = params.dimension;
   const ids = Array.from({ length: n }, (_, i) => `device-${String(i).padStart(6, '0')}`);
-  const rep = representative ? 0 : -1;
-  // Drop the last ⌊fraction·n⌋ clients (the ring placement is random, so which ones does not matter).
+  // Three representative clients at a quarter, half and three quarters of the cohort (so their
+  // code runs warm, as in a long-lived app); the row reports the median of their CPU times.
+  const reps = representative ? [n >> 2, n >> 1, (3 * n) >> 2] : [];
+  const isRep = (i: number) => reps.includes(i);
+  // Drop the last ⌊fraction·n⌋ clients other than the representatives (the ring placement is
+  // random, so which ones does not matter).
   const dropCount = Math.floor(dropFraction * n);
-  const drops = new Set(ids.slice(n - dropCount));
-  const realPairs = (a: string, b: string) => a === ids[rep] || b === ids[rep] || (dropBeforeInput && (drops.has(a) || drops.has(b)));
-  const sim = createSimulationSuite(node, realPairs);
+  const candidates = ids.filter((_, i) => !isRep(i));
+  const drops = new Set(candidates.slice(candidates.length - dropCount));
+  const sim = createSimulationSuite(node);
+  const repIds = new Set(reps.map((i) => ids[i]!));
+  const realPair = (other: string) => repIds.has(other) || (dropBeforeInput && drops.has(other));
   const identity = ids.map(() => node.randomBytes(32));
   const serverWatch = new Stopwatch();
-  const clientWatch = new Stopwatch();
-  let bytesUp = 0;
-  let bytesDown = 0;
+  const clientWatches = new Map(reps.map((i) => [i, new Stopwatch()]));
+  const bytesUp = new Map(reps.map((i) => [i, 0]));
+  const bytesDown = new Map(reps.map((i) => [i, 0]));
 
-  const server = serverWatch.time(() =>
-    SecAggServer.create({
-      params,
-      roundId,
-      suite: node,
-      cohort: ids.map((clientId, i) => ({ clientId, identityPublicKey: node.ed25519PublicKey(identity[i]!) })),
-    }),
-  );
+  // The registry's identity keys exist before the round; deriving them is not server work.
+  const cohort = ids.map((clientId, i) => ({ clientId, identityPublicKey: node.ed25519PublicKey(identity[i]!) }));
+  const server = serverWatch.time(() => SecAggServer.create({ params, roundId, suite: node, cohort }), 'create');
   const clients = ids.map((clientId, i) =>
-    SecAggClient.create({ params, roundId, clientId, identitySecretKey: identity[i]!, suite: i === rep ? node : sim }),
+    SecAggClient.create({ params, roundId, clientId, identitySecretKey: identity[i]!, suite: isRep(i) ? node : sim }),
   );
   const asClient = async <T extends ClientMessage>(i: number, request: ServerRequest | undefined, fn: () => T | Promise<T>) => {
-    if (i !== rep) return fn();
-    if (request) bytesDown += wireBytes(request);
-    const message = await clientWatch.timeAsync(async () => fn());
-    bytesUp += wireBytes(message);
+    if (!isRep(i)) return fn();
+    if (request) bytesDown.set(i, bytesDown.get(i)! + wireBytes(request));
+    const message = await clientWatches.get(i)!.timeAsync(async () => fn(), (request?.stage ?? 'AdvertiseKeys') as string);
+    bytesUp.set(i, bytesUp.get(i)! + wireBytes(message));
     return message;
   };
-  const deliver = (m: ClientMessage) => serverWatch.time(() => server.receive(m));
+  const deliver = (m: ClientMessage) => serverWatch.time(() => server.receive(m), `receive ${m.stage}`);
 
-  for (let i = 0; i < n; i++) deliver(await asClient(i, undefined, () => clients[i]!.advertiseKeys()));
-  const shareRequests = serverWatch.time(() => server.closeAdvertiseKeys());
-  for (let i = 0; i < n; i++) {
-    const req = shareRequests.get(ids[i]!)!;
-    deliver(await asClient(i, req, () => clients[i]!.shareKeys(req)));
-  }
-  const maskRequests = serverWatch.time(() => server.closeShareKeys());
+  // Each stage: all clients answer first, then the server takes the messages in one tight loop, so
+  // the garbage the simulated clients make is not collected on the server's clock. The masked
+  // inputs are the exception: they are delivered one by one (O(d) memory, never O(n·d)).
+  const stage = async <T extends ClientMessage>(answer: (i: number) => Promise<T | undefined>) => {
+    const messages: T[] = [];
+    for (let i = 0; i < n; i++) {
+      const m = await answer(i);
+      if (m) messages.push(m);
+    }
+    for (const m of messages) deliver(m);
+  };
+  await stage((i) => asClient(i, undefined, () => clients[i]!.advertiseKeys()));
+  const shareRequests = serverWatch.time(() => server.closeAdvertiseKeys(), 'closeAdvertiseKeys');
+  await stage(async (i) => {
+    const req = shareRequests.get(ids[i]!);
+    return req && asClient(i, req, () => clients[i]!.shareKeys(req));
+  });
+  const maskRequests = serverWatch.time(() => server.closeShareKeys(), 'closeShareKeys');
   const expected = new Uint32Array(d);
   let contributors = 0;
   for (let i = 0; i < n; i++) {
@@ -232,19 +276,25 @@ async function runGroup(
     const x = inputOf(i, d, 2 ** params.modulusBits);
     addInto(expected, x);
     contributors++;
-    deliver(await asClient(i, req, () => clients[i]!.maskInput(req, x)));
+    if (isRep(i)) {
+      deliver(await asClient(i, req, () => clients[i]!.maskInput(req, x)));
+      continue;
+    }
+    const simulated = simulateMaskedInput(clients[i]!, req, x, params, realPair, sim);
+    clients[i] = simulated.client;
+    deliver(simulated.message);
   }
-  const checkRequests = serverWatch.time(() => server.closeMaskedInput());
-  for (let i = 0; i < n; i++) {
+  const checkRequests = serverWatch.time(() => server.closeMaskedInput(), 'closeMaskedInput');
+  await stage(async (i) => {
     const req = checkRequests.get(ids[i]!);
-    if (req) deliver(await asClient(i, req, () => clients[i]!.signSurvivors(req)));
-  }
-  const unmaskRequests = serverWatch.time(() => server.closeConsistencyCheck());
-  for (let i = 0; i < n; i++) {
+    return req && asClient(i, req, () => clients[i]!.signSurvivors(req));
+  });
+  const unmaskRequests = serverWatch.time(() => server.closeConsistencyCheck(), 'closeConsistencyCheck');
+  await stage(async (i) => {
     const req = unmaskRequests.get(ids[i]!);
-    if (!req || (!dropBeforeInput && drops.has(ids[i]!))) continue;
-    deliver(await asClient(i, req, () => clients[i]!.unmask(req)));
-  }
+    if (!req || (!dropBeforeInput && drops.has(ids[i]!))) return undefined;
+    return asClient(i, req, () => clients[i]!.unmask(req));
+  });
   // Masks the server regenerates: one self mask per contributor, one pairwise mask per
   // (dropped-before-input client, contributing partner) pair.
   let regeneratedMasks = contributors;
@@ -254,12 +304,20 @@ async function runGroup(
       regeneratedMasks += maskRequests.get(m.clientId)!.ciphertexts.filter((c) => !drops.has(c.from)).length;
     }
   }
-  const result = await serverWatch.timeAsync(() => server.finish());
+  const result = await serverWatch.timeAsync(() => server.finish(), 'finish');
+  if (BREAKDOWN) {
+    console.log(`  server CPU by step (n=${n}, d=${d}): ${[...serverWatch.parts].map(([k, v]) => `${k} ${v.toFixed(3)}s`).join(', ')}`);
+    for (const [i, w] of clientWatches) {
+      console.log(`  client ${i} CPU by stage: ${[...w.parts].map(([k, v]) => `${k} ${(v * 1000).toFixed(1)}ms`).join(', ')}`);
+    }
+  }
+  // The median representative by CPU time; its bytes (all three send the same message shapes).
+  const median = reps.sort((a, b) => clientWatches.get(a)!.seconds - clientWatches.get(b)!.seconds)[reps.length >> 1];
   return {
     serverSeconds: serverWatch.seconds,
-    clientSeconds: clientWatch.seconds,
-    bytesUp,
-    bytesDown,
+    clientSeconds: median === undefined ? 0 : clientWatches.get(median)!.seconds,
+    bytesUp: median === undefined ? 0 : bytesUp.get(median)!,
+    bytesDown: median === undefined ? 0 : bytesDown.get(median)!,
     regeneratedMasks,
     contributors,
     sum: result.sum,
@@ -367,7 +425,10 @@ async function main(): Promise<void> {
         [10_000, 10_000],
         [10_000, 100_000],
       ];
-  const dropouts = QUICK ? [0.1] : [0, 0.1, 0.3];
+  // --only=1000x100000 runs one (clients, dim) pair at 10 % dropout, for profiling.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split('x').map(Number);
+  if (only) plan.splice(0, plan.length, [only[0]!, only[1]!]);
+  const dropouts = QUICK || only ? [0.1] : [0, 0.1, 0.3];
   const rows: (Row & { k: number; t: number })[] = [];
   for (const [clients, dim] of plan) {
     for (const dropout of dropouts) {
@@ -377,12 +438,12 @@ async function main(): Promise<void> {
     }
   }
   const before: (Row & { k: number; t: number })[] = [];
-  for (const [clients, dim] of QUICK ? [[1_000, 100_000]] : [[100, 100_000], [1_000, 100_000]]) {
+  for (const [clients, dim] of only ? [] : QUICK ? [[1_000, 100_000]] : [[100, 100_000], [1_000, 100_000]]) {
     for (const dropout of QUICK ? [0.1] : [0.1, 0.3]) before.push(await runRow(clients!, dim!, dropout, true));
   }
   printTable('SecAgg+ round, all rows again', rows);
   printTable('Dropouts BEFORE masked input (server rebuilds mask keys and pairwise masks) — printed only', before);
-  if (!QUICK) {
+  if (!QUICK && !only) {
     const dir = join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
     const json = rows.map(({ k: _k, t: _t, ...row }) => row);
