@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   execFileSync('bash', ['tools/infra/up.sh'], { cwd: root, stdio: 'inherit' });
   const blobRoot = resolve(root, '.data', 'dev-blobs');
   mkdirSync(blobRoot, { recursive: true });
-  const cluster = new DistributedCluster({ blobRoot, echo: process.env.COHORT_ECHO_LOGS === 'true', env: { LOG_LEVEL: 'warn' } });
+  const cluster = new DistributedCluster({ baseEnv: process.env, blobRoot, echo: process.env.COHORT_ECHO_LOGS === 'true', env: { LOG_LEVEL: 'warn' } });
   const stop = async () => {
     await cluster.stop();
     process.exit(0);

@@ -25,6 +25,8 @@ export interface ClusterKeys {
 }
 
 export interface ClusterOptions {
+  /** What every service inherits (typically the caller's PATH and HOME); the cluster adds the rest. */
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
   /** Added to every service's port, so a test cluster does not collide with a dev one. */
   readonly portOffset?: number;
   readonly kafkaBrokers?: string;
@@ -53,7 +55,9 @@ export class DistributedCluster {
     ].join(',');
     const offset = options.portOffset ?? 0;
     const urlOf = (name: ServiceName) => `http://127.0.0.1:${SERVICES.find((s) => s.name === name)!.port + offset}`;
-    const env: Record<string, string> = {
+    const env: Record<string, string | undefined> = {
+      PATH: options.baseEnv.PATH,
+      HOME: options.baseEnv.HOME,
       COHORT_MODE: 'distributed',
       KAFKA_BROKERS: options.kafkaBrokers ?? '127.0.0.1:9092',
       REDIS_URL: options.redisUrl ?? 'redis://127.0.0.1:6379',

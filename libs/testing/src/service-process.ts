@@ -14,7 +14,8 @@ export interface ServiceProcessOptions {
   /** Path of the entry point relative to the repository root, e.g. `apps/dp-accountant/src/main.ts`. */
   readonly entry: string;
   readonly port: number;
-  readonly env: Readonly<Record<string, string>>;
+  /** The child's whole environment (it inherits nothing): include PATH and whatever else it needs. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Echo the child's output (the dev runner does, tests do not). */
   readonly echo?: boolean;
 }
@@ -46,7 +47,7 @@ export class ServiceProcess {
     // die and leave the service running on its port.
     const child = spawn(process.execPath, ['--import', 'tsx', this.options.entry], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.options.env, HOST: '127.0.0.1', PORT: String(this.options.port) },
+      env: { ...this.options.env, HOST: '127.0.0.1', PORT: String(this.options.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

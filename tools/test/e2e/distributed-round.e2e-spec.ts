@@ -61,6 +61,7 @@ describe('distributed mode on real Kafka and Redis', () => {
     await admin.connect();
     await resetInfrastructure(admin);
     cluster = new DistributedCluster({
+      baseEnv: process.env,
       portOffset: 1000,
       kafkaBrokers: brokers.join(','),
       redisUrl,
