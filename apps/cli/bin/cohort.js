@@ -4,5 +4,5 @@
 const path = require('node:path');
 require('tsx/cjs/api').register({ tsconfig: path.join(__dirname, '..', '..', '..', 'tsconfig.json') });
 require('../src/main.ts')
-  .main(process.argv.slice(2))
+  .main(process.argv.slice(2), { out: console.log, err: console.error, env: process.env })
   .then((code) => { process.exitCode = code; });

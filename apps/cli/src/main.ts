@@ -14,7 +14,7 @@ function help(io: CommandIo): void {
   for (const command of COMMANDS) io.out(`  ${command.name.padEnd(10)} ${command.summary}\n      ${command.usage}`);
 }
 
-export async function main(argv: readonly string[], io: CommandIo = { out: console.log, err: console.error, env: process.env }): Promise<number> {
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     help(io);

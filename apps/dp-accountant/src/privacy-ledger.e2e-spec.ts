@@ -10,26 +10,24 @@
  * - Garbage on its topics goes to `.dlq` and it goes on.
  * - A simulated population reaches its cap: capped users are announced and never charged again.
  *
- * The process is started as `node --import tsx …` so that SIGKILL reaches the process itself (the
- * tsx launcher would leave its node child behind). Like the distributed e2e, this suite resets
- * Cohort's topics and its Redis database first: run e2e suites one at a time.
+ * Like the distributed e2e, this suite resets Cohort's topics and its Redis database first: run
+ * e2e suites one at a time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaEventBus } from '@cohort/bus';
 import {
-  ALL_TOPICS, LedgerEntryAppended, ModelVersion, PlanBudgetExhausted, PlanId, RoundCommitted, RoundId, TOPICS, UserBudgetExhausted, UserId,
+  LedgerEntryAppended, ModelVersion, PlanBudgetExhausted, PlanId, RoundCommitted, RoundId, TOPICS, UserBudgetExhausted, UserId,
   decodeEvent, type LedgerEntry, type LedgerPage, type LedgerVerification, type PayloadOf, type RoundMechanism, type UserPrivacyResponse,
 } from '@cohort/contracts';
 import { HttpBudgetGate } from '@cohort/feature-round-scheduler';
+import { readTopic as readTopicOf, resetCohortState, ServiceProcess } from '@cohort/testing';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const brokers = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
 const redisUrl = `${process.env.COHORT_REDIS_URL ?? 'redis://127.0.0.1:6379'}/5`;
 const port = 19_084;
@@ -39,72 +37,7 @@ const complianceKey = randomBytes(24).toString('base64url');
 const kafka = new Kafka({ clientId: 'cohort-e2e-accountant', brokers, logLevel: logLevel.NOTHING });
 const LEDGER_KEY = 'cohort:dp-accountant:ledger:entries';
 
-/** dp-accountant as a child process that SIGKILL really kills. */
-class AccountantProcess {
-  private child: ChildProcess | undefined;
-  private output = '';
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dp-accountant/src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env, HOST: '127.0.0.1', PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('exit', () => {
-      if (this.child === child) this.child = undefined;
-    });
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      if (this.child === undefined) throw new Error(`dp-accountant exited during start:\n${this.output}`);
-      const ready = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
-      if (ready) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`dp-accountant was not ready after 90 s:\n${this.output}`);
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    await exited;
-    this.child = undefined;
-  }
-}
-
-async function resetInfrastructure(admin: Admin): Promise<void> {
-  const registry = new Set(ALL_TOPICS.map((topic) => topic.name));
-  const present = async () => (await admin.listTopics()).filter((topic) => registry.has(topic));
-  const ours = await present();
-  if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
-  for (let i = 0; i < 100 && (await present()).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
-  const redis = new Redis(redisUrl);
-  await redis.flushdb();
-  await redis.quit();
-}
-
-async function readTopic(topic: string, expected: number): Promise<Array<{ value: Buffer | null; headers: Record<string, string> }>> {
-  const consumer = kafka.consumer({ groupId: `e2e-accountant-reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100 });
-  const messages: Array<{ value: Buffer | null; headers: Record<string, string> }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      messages.push({ value: message.value, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
-    },
-  });
-  for (let i = 0; i < 150 && messages.length < expected; i++) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 500)); // anything beyond `expected` (duplicates) shows up too
-  await consumer.disconnect();
-  return messages;
-}
+const readTopic = (topic: string, expected: number) => readTopicOf(kafka, topic, expected);
 
 const get = async <T>(path: string): Promise<T> => {
   const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${complianceKey}` } });
@@ -149,23 +82,30 @@ describe('dp-accountant on real Kafka and Redis', () => {
   const blobRoot = mkdtempSync(join(tmpdir(), 'cohort-e2e-accountant-'));
   const admin = kafka.admin();
   const bus = new KafkaEventBus({ brokers, clientId: 'e2e-round-scheduler', producer: 'round-scheduler' });
-  const accountant = new AccountantProcess({
-    COHORT_MODE: 'distributed',
-    KAFKA_BROKERS: brokers.join(','),
-    REDIS_URL: redisUrl,
-    COHORT_BLOB_ROOT: blobRoot,
-    COHORT_API_KEYS: `${operatorKey}=operator,${complianceKey}=compliance`,
-    LOG_LEVEL: 'warn',
-    COHORT_USER_EPSILON_CAP: '2.5',
-    COHORT_LEDGER_INLINE_USERS: '20',
+  const accountant = new ServiceProcess({
+    name: 'dp-accountant',
+    entry: 'apps/dp-accountant/src/main.ts',
+    port,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      COHORT_MODE: 'distributed',
+      KAFKA_BROKERS: brokers.join(','),
+      REDIS_URL: redisUrl,
+      COHORT_BLOB_ROOT: blobRoot,
+      COHORT_API_KEYS: `${operatorKey}=operator,${complianceKey}=compliance`,
+      LOG_LEVEL: 'warn',
+      COHORT_USER_EPSILON_CAP: '2.5',
+      COHORT_LEDGER_INLINE_USERS: '20',
+    },
   });
   const burst: Array<PayloadOf<typeof RoundCommitted>> = [];
 
   beforeAll(async () => {
     await admin.connect();
-    await resetInfrastructure(admin);
+    await resetCohortState(admin, redisUrl);
     await bus.start();
-    await accountant.start();
+    await accountant.start(90_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -185,7 +125,7 @@ describe('dp-accountant on real Kafka and Redis', () => {
     expect(recordedBeforeKill).toBeLessThan(40); // killed mid-consume, not after the burst
     // A redelivery the scheduler might send after its own restart (a new eventId).
     await bus.publish(RoundCommitted, burst[2]!);
-    await accountant.start();
+    await accountant.start(90_000);
     await until(async () => (await entryCount()) >= 40, 'all 40 rounds');
     await new Promise((r) => setTimeout(r, 2_000)); // a double charge would show up by now
 
@@ -215,7 +155,7 @@ describe('dp-accountant on real Kafka and Redis', () => {
     const redis = new Redis(redisUrl);
     await redis.flushdb();
     await redis.quit();
-    await accountant.start();
+    await accountant.start(90_000);
     await until(async () => (await entryCount()) >= 40, 'the replay');
     expect(await Promise.all(sample.map((u) => get<UserPrivacyResponse>(`/v1/privacy/users/${u}`)))).toEqual(before);
     expect(await get<Record<string, unknown>>('/v1/privacy/plans/plan-burst')).toEqual(planBefore);

@@ -7,13 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_TOPICS, MAX_EVENT_BYTES, PlanId, TOPICS } from '@cohort/contracts';
+import { MAX_EVENT_BYTES, PlanId, TOPICS } from '@cohort/contracts';
 import { enrolPopulation, OperatorClient, runRound, type VirtualDevice } from '@cohort/feature-device-simulator';
 import { syntheticCatalog } from '@cohort/ml';
-import { DistributedCluster } from '@cohort/testing';
+import { DistributedCluster, readTopic as readTopicOf, resetCohortState } from '@cohort/testing';
 
 const brokers = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
 const redisUrl = `${process.env.COHORT_REDIS_URL ?? 'redis://127.0.0.1:6379'}/3`;
@@ -22,33 +21,7 @@ const planId = PlanId.parse('plan-default');
 const GARBAGE_EVENT_ID = '6a1f6d0e-8d5e-4b8a-9c43-0f1e1c2d3b4a';
 const kafka = new Kafka({ clientId: 'cohort-e2e', brokers, logLevel: logLevel.NOTHING });
 
-/** Cohort's topics and the Redis database this suite uses start empty, so earlier runs cannot leak in. */
-async function resetInfrastructure(admin: Admin): Promise<void> {
-  const registry = new Set(ALL_TOPICS.map((topic) => topic.name));
-  const present = async () => (await admin.listTopics()).filter((topic) => registry.has(topic));
-  const ours = await present();
-  if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
-  for (let i = 0; i < 100 && (await present()).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
-  const redis = new Redis(redisUrl);
-  await redis.flushdb();
-  await redis.quit();
-}
-
-async function readTopic(topic: string, expected: number): Promise<Array<{ value: Buffer | null; headers: Record<string, string> }>> {
-  const consumer = kafka.consumer({ groupId: `e2e-reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100 });
-  const messages: Array<{ value: Buffer | null; headers: Record<string, string> }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      messages.push({ value: message.value, headers });
-    },
-  });
-  for (let i = 0; i < 150 && messages.length < expected; i++) await new Promise((r) => setTimeout(r, 200));
-  await consumer.disconnect();
-  return messages;
-}
+const readTopic = (topic: string, expected: number) => readTopicOf(kafka, topic, expected);
 
 describe('distributed mode on real Kafka and Redis', () => {
   const blobRoot = mkdtempSync(join(tmpdir(), 'cohort-e2e-blobs-'));
@@ -59,7 +32,7 @@ describe('distributed mode on real Kafka and Redis', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await resetInfrastructure(admin);
+    await resetCohortState(admin, redisUrl);
     cluster = new DistributedCluster({
       baseEnv: process.env,
       portOffset: 1000,

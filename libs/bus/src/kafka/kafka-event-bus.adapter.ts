@@ -13,7 +13,7 @@
  *   (a guard in `eachMessage` holds even if kafkajs restarts the consumer and forgets the pause);
  *   when a rebalance gives it to another member, this one forgets its stop and that member
  *   retries from the committed offset;
- * - no `process.env` read here: everything comes from the constructor options.
+ * - no environment is read here: everything comes from the constructor options.
  */
 import { ALL_TOPICS, MAX_EVENT_BYTES, dlqSpecOf, dlqTopicOf, type Envelope, type EventDefinition, type PayloadOf } from '@cohort/contracts';
 import { Kafka, logLevel, type Admin, type Consumer, type EachMessagePayload, type Producer, type RetryOptions } from 'kafkajs';
