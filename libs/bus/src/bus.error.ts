@@ -33,3 +33,9 @@ export class BusError extends Error {
     super(message, options);
   }
 }
+
+/** Both adapters refuse publish/subscribe before start() and after close() the same way. */
+export function assertBusOpen(closed: boolean, started: boolean): void {
+  if (closed) throw new BusError('closed', 'this bus was closed; create a new one');
+  if (!started) throw new BusError('not-started', 'call start() before publishing or subscribing');
+}

@@ -33,3 +33,19 @@ export class RecentIdsCache {
     return this.ids.size;
   }
 }
+
+/** One RecentIdsCache per consumer group of a bus instance, created on first use. */
+export class RecentIdsByGroup {
+  private readonly caches = new Map<string, RecentIdsCache>();
+
+  constructor(private readonly capacity: number) {}
+
+  forGroup(group: string): RecentIdsCache {
+    let cache = this.caches.get(group);
+    if (cache === undefined) {
+      cache = new RecentIdsCache(this.capacity);
+      this.caches.set(group, cache);
+    }
+    return cache;
+  }
+}

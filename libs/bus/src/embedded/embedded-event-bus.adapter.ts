@@ -8,13 +8,13 @@
  * has settled and its outcome has been committed (or left for redelivery).
  */
 import { ALL_TOPICS, dlqTopicOf, type Envelope, type EventDefinition, type PayloadOf } from '@cohort/contracts';
-import { BusError } from '../bus.error';
+import { assertBusOpen, BusError } from '../bus.error';
 import { describeError, noopBusLogger, type BusLogger } from '../bus.logger';
 import { inProducerSpan } from '../bus.tracing';
 import { deliver, resolveSubscribeOptions, type ResolvedSubscribeOptions } from '../delivery.pipeline';
 import { encodeEvent } from '../event.codec';
 import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscription } from '../event-bus.port';
-import { RecentIdsCache } from '../recent-ids.cache';
+import { RecentIdsByGroup, type RecentIdsCache } from '../recent-ids.cache';
 import { EmbeddedBroker, type EmbeddedMember, type RawRecord } from './embedded-broker';
 
 export interface EmbeddedEventBusOptions {
@@ -114,8 +114,7 @@ export class EmbeddedEventBus implements EventBus {
   readonly broker: EmbeddedBroker;
   private readonly logger: BusLogger;
   private readonly producer: string;
-  private readonly recentIdsCapacity: number;
-  private readonly recentIdsByGroup = new Map<string, RecentIdsCache>();
+  private readonly recentIds: RecentIdsByGroup;
   private readonly subscriptions = new Set<{ hasStoppedPartition(): boolean; close(): Promise<void> }>();
   private started = false;
   /** Set when `close()` begins: no new subscription; publishing goes on until handlers are done. */
@@ -126,7 +125,7 @@ export class EmbeddedEventBus implements EventBus {
     this.broker = options.broker ?? new EmbeddedBroker();
     this.logger = options.logger ?? noopBusLogger;
     this.producer = options.producer ?? 'cohort';
-    this.recentIdsCapacity = options.recentIdsCapacity ?? 10_000;
+    this.recentIds = new RecentIdsByGroup(options.recentIdsCapacity ?? 10_000);
   }
 
   async start(): Promise<void> {
@@ -136,7 +135,7 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   async publish<D extends EventDefinition>(definition: D, payload: PayloadOf<D>, options?: PublishOptions): Promise<Envelope<D['type'], PayloadOf<D>>> {
-    this.assertOpen(this.closed);
+    assertBusOpen(this.closed, this.started);
     const encoded = encodeEvent(definition, payload, options, this.producer);
     this.broker.ensureTopicWithDlq(definition.topic);
     const topic = definition.topic.name;
@@ -148,10 +147,10 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   async subscribe<D extends EventDefinition>(definition: D, handler: EventHandler<D>, options: SubscribeOptions): Promise<Subscription> {
-    this.assertOpen(this.closing);
+    assertBusOpen(this.closing, this.started);
     const resolved = resolveSubscribeOptions(options);
     this.broker.ensureTopicWithDlq(definition.topic);
-    const subscription = new EmbeddedSubscription(this, this.broker, definition, handler, resolved, this.recentIdsFor(resolved.group), this.logger);
+    const subscription = new EmbeddedSubscription(this, this.broker, definition, handler, resolved, this.recentIds.forGroup(resolved.group), this.logger);
     this.subscriptions.add(subscription);
     this.broker.join(resolved.group, subscription);
     return subscription;
@@ -183,19 +182,5 @@ export class EmbeddedEventBus implements EventBus {
   /** @internal called by a subscription once it has left its group. */
   forget(subscription: { hasStoppedPartition(): boolean; close(): Promise<void> }): void {
     this.subscriptions.delete(subscription);
-  }
-
-  private recentIdsFor(group: string): RecentIdsCache {
-    let cache = this.recentIdsByGroup.get(group);
-    if (!cache) {
-      cache = new RecentIdsCache(this.recentIdsCapacity);
-      this.recentIdsByGroup.set(group, cache);
-    }
-    return cache;
-  }
-
-  private assertOpen(closed: boolean): void {
-    if (closed) throw new BusError('closed', 'this bus was closed; create a new one');
-    if (!this.started) throw new BusError('not-started', 'call start() before publishing or subscribing');
   }
 }

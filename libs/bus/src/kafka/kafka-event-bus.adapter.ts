@@ -17,14 +17,14 @@
  */
 import { ALL_TOPICS, MAX_EVENT_BYTES, dlqSpecOf, dlqTopicOf, type Envelope, type EventDefinition, type PayloadOf } from '@cohort/contracts';
 import { Kafka, logLevel, type Admin, type Consumer, type EachMessagePayload, type Producer, type RetryOptions } from 'kafkajs';
-import { BusError } from '../bus.error';
+import { assertBusOpen, BusError } from '../bus.error';
 import { describeError, noopBusLogger, type BusLogger } from '../bus.logger';
 import { inProducerSpan } from '../bus.tracing';
 import { deliver, resolveSubscribeOptions, type ResolvedSubscribeOptions } from '../delivery.pipeline';
 import { encodeEvent } from '../event.codec';
 import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscription } from '../event-bus.port';
 import { partitionForKey } from '../murmur2.partitioner';
-import { RecentIdsCache } from '../recent-ids.cache';
+import { RecentIdsByGroup, type RecentIdsCache } from '../recent-ids.cache';
 import { headersToStrings, kafkaLogCreator } from './kafka.logging';
 import { KafkaProduceBatcher } from './kafka-produce.batcher';
 import { KafkaTopicAdmin } from './kafka-topic.admin';
@@ -240,8 +240,7 @@ export class KafkaEventBus implements EventBus {
   private readonly topics: KafkaTopicAdmin;
   private readonly logger: BusLogger;
   private readonly producerName: string;
-  private readonly recentIdsCapacity: number;
-  private readonly recentIdsByGroup = new Map<string, RecentIdsCache>();
+  private readonly recentIds: RecentIdsByGroup;
   private readonly subscriptions = new Set<{ readonly unhealthy: boolean; close(): Promise<void> }>();
   private starting: Promise<void> | undefined;
   private started = false;
@@ -259,7 +258,7 @@ export class KafkaEventBus implements EventBus {
     }
     this.logger = options.logger ?? noopBusLogger;
     this.producerName = options.producer ?? options.clientId;
-    this.recentIdsCapacity = options.recentIdsCapacity ?? 10_000;
+    this.recentIds = new RecentIdsByGroup(options.recentIdsCapacity ?? 10_000);
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
@@ -296,7 +295,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async publish<D extends EventDefinition>(definition: D, payload: PayloadOf<D>, options?: PublishOptions): Promise<Envelope<D['type'], PayloadOf<D>>> {
-    this.assertOpen(this.closed);
+    assertBusOpen(this.closed, this.started);
     const encoded = encodeEvent(definition, payload, options, this.producerName);
     await this.topics.ensure([definition.topic, dlqSpecOf(definition.topic)]);
     const topic = definition.topic.name;
@@ -313,10 +312,10 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribe<D extends EventDefinition>(definition: D, handler: EventHandler<D>, options: SubscribeOptions): Promise<Subscription> {
-    this.assertOpen(this.closing);
+    assertBusOpen(this.closing, this.started);
     const resolved = resolveSubscribeOptions(options);
     await this.topics.ensure([definition.topic, dlqSpecOf(definition.topic)]);
-    const subscription = new KafkaSubscription(this, this.kafka, this.batcher, definition, handler, resolved, this.recentIdsFor(resolved.group), this.logger, this.options.consumer ?? {});
+    const subscription = new KafkaSubscription(this, this.kafka, this.batcher, definition, handler, resolved, this.recentIds.forGroup(resolved.group), this.logger, this.options.consumer ?? {});
     this.subscriptions.add(subscription);
     try {
       await subscription.start(this.options.joinTimeoutMs ?? 60_000);
@@ -358,19 +357,5 @@ export class KafkaEventBus implements EventBus {
   /** @internal called by a subscription once its consumer has disconnected. */
   forget(subscription: { readonly unhealthy: boolean; close(): Promise<void> }): void {
     this.subscriptions.delete(subscription);
-  }
-
-  private recentIdsFor(group: string): RecentIdsCache {
-    let cache = this.recentIdsByGroup.get(group);
-    if (!cache) {
-      cache = new RecentIdsCache(this.recentIdsCapacity);
-      this.recentIdsByGroup.set(group, cache);
-    }
-    return cache;
-  }
-
-  private assertOpen(closed: boolean): void {
-    if (closed) throw new BusError('closed', 'this bus was closed; create a new one');
-    if (!this.started) throw new BusError('not-started', 'call start() before publishing or subscribing');
   }
 }
