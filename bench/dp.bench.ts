@@ -24,6 +24,7 @@
  * rounds one by one (10 000 per-round RDP curves summed, then converted; no I/O at all).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import 'reflect-metadata';
@@ -166,6 +167,46 @@ async function timeQueries(count: number, query: (userId: UserId) => Promise<num
   return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), cpuPerQuery: (c.user + c.system) / 1e6 / count, epsilon };
 }
 
+/** `GET /v1/privacy/users/{userId}` against the real Nest app reading `store`, client and server in this process. */
+async function timeHttpQueries(store: KeyValueStore, count: number): ReturnType<typeof timeQueries> {
+  const key = 'bench-compliance-key-0123456789abcdef';
+  const config = parseConfig(commonConfigSchema, { COHORT_API_KEYS: `${key}=compliance`, COHORT_API_KEY: 'bench-development-key-0123456789ab', LOG_LEVEL: 'silent' });
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      CohortCommonModule.forRoot({ service: 'dp-accountant', config, logDestination: { write: () => undefined }, defaultMetrics: false }),
+      CohortInfrastructureModule.forRoot(config, { factories: { createEventBus: () => new EmbeddedEventBus(), createKeyValueStore: () => store, createBlobStore: () => new MemoryBlobStore() } }),
+      DpAccountantModule.forRoot(OPTIONS),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ ...COHORT_NEST_APP_OPTIONS, logger: false });
+  await app.listen(0, '127.0.0.1');
+  await app.get(LedgerLifecycle).whenReady();
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 }); // a compliance client with one kept-alive connection
+  try {
+    return await timeQueries(count, async (u) => {
+      const { status, body } = await get(agent, `${url}/v1/privacy/users/${u}`, { authorization: `Bearer ${key}` });
+      if (status !== 200) throw new Error(`GET answered ${status}`);
+      return (JSON.parse(body) as { epsilon: number | null }).epsilon;
+    });
+  } finally {
+    agent.destroy();
+    await app.close();
+  }
+}
+
+function get(agent: Agent, url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    }).on('error', reject).end();
+  });
+}
+
 /** A database of its own, emptied before and after. */
 const REDIS_BENCH_URL = 'redis://127.0.0.1:6379/6';
 
@@ -213,25 +254,7 @@ async function complianceQueryRows(): Promise<Row[]> {
   rows.push(row('dp-accountant PrivacyQueryService.user, in-memory store', await timeQueries(20_000, async (u) => (await inMemory.user(u)).epsilon), 20_000));
 
   // 2. Over HTTP: the real Nest app (in-memory store), GET /v1/privacy/users/{userId}.
-  const key = 'bench-compliance-key-0123456789abcdef';
-  const config = parseConfig(commonConfigSchema, { COHORT_API_KEYS: `${key}=compliance`, COHORT_API_KEY: 'bench-development-key-0123456789ab', LOG_LEVEL: 'silent' });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      CohortCommonModule.forRoot({ service: 'dp-accountant', config, logDestination: { write: () => undefined }, defaultMetrics: false }),
-      CohortInfrastructureModule.forRoot(config, { factories: { createEventBus: () => new EmbeddedEventBus(), createKeyValueStore: () => memory, createBlobStore: () => new MemoryBlobStore() } }),
-      DpAccountantModule.forRoot(OPTIONS),
-    ],
-  }).compile();
-  const app = moduleRef.createNestApplication({ ...COHORT_NEST_APP_OPTIONS, logger: false });
-  await app.listen(0, '127.0.0.1');
-  await app.get(LedgerLifecycle).whenReady();
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  rows.push(row('GET /v1/privacy/users/{userId} over HTTP (Nest, in-memory store)', await timeQueries(3_000, async (u) => {
-    const response = await fetch(`${url}/v1/privacy/users/${u}`, { headers: { authorization: `Bearer ${key}` } });
-    if (response.status !== 200) throw new Error(`GET answered ${response.status}`);
-    return ((await response.json()) as { epsilon: number | null }).epsilon;
-  }), 3_000));
-  await app.close();
+  rows.push(row('GET /v1/privacy/users/{userId} over HTTP (Nest, in-memory store)', await timeHttpQueries(memory, 3_000), 3_000));
 
   // 3. The service on Redis, when one answers.
   const redis = await openRedis();
@@ -244,6 +267,7 @@ async function complianceQueryRows(): Promise<Row[]> {
     console.log(`compliance query: Redis loaded in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
     const onRedis = new PrivacyQueryService(new ProjectionRepository(redis), new MemoryBlobStore(), arithmetic, OPTIONS);
     rows.push(row('dp-accountant PrivacyQueryService.user, Redis (127.0.0.1)', await timeQueries(10_000, async (u) => (await onRedis.user(u)).epsilon), 10_000));
+    rows.push(row('GET /v1/privacy/users/{userId} over HTTP (Nest, Redis)', await timeHttpQueries(redis, 3_000), 3_000));
     await admin.flushdb();
     await admin.quit();
     await redis.close();

@@ -27,7 +27,7 @@
  * quadrature carry the margin, and the conservative mode is never below the exact mode.
  */
 import { check } from './dp-error';
-import { logAbsBinomial, logAddExp, logErfc, logExpm1 } from './special-functions';
+import { logAddExp, logErfc, logExpm1 } from './special-functions';
 
 export type RdpMode = 'exact' | 'conservative';
 
@@ -165,8 +165,9 @@ function logAFractionalAbsSeries(q: number, sigma: number, alpha: number): numbe
   const twoS2 = 2 * sigma * sigma;
   let lastS0 = -Infinity;
   let lastS1 = -Infinity;
+  let logCoef = 0; // log |binom(α, i)|, by the recurrence binom(α, i + 1) = binom(α, i)·(α − i)/(i + 1)
   for (let i = 0; i < MAX_STEPS_ABS_SERIES; i++) {
-    const logCoef = logAbsBinomial(alpha, i);
+    if (i > 0) logCoef += Math.log(Math.abs(alpha - i + 1)) - Math.log(i);
     const j = alpha - i;
     const logT0 = logCoef + i * logQ + j * log1mQ;
     const logT1 = logCoef + j * logQ + i * log1mQ;
