@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BINARY_ROUTES, SecureAggregatorModule } from '@cohort/feature-secure-aggregator';
+import { BINARY_ROUTES, SecureAggregatorModule, secureAggregatorOptionsFromConfig } from '@cohort/feature-secure-aggregator';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { SecureAggregatorConfig } from './secure-aggregator.config';
 
@@ -11,7 +11,7 @@ export class AppModule {
       imports: [
         CohortCommonModule.forRoot({ service: 'secure-aggregator', config, http: { rawBody: { routes: BINARY_ROUTES } } }),
         CohortInfrastructureModule.forRoot(config),
-        SecureAggregatorModule.forRoot({ environment: config.COHORT_ENV, deadlineSweepMs: config.COHORT_DEADLINE_SWEEP_MS }),
+        SecureAggregatorModule.forRoot(secureAggregatorOptionsFromConfig(config)),
       ],
     };
   }

@@ -10,7 +10,7 @@ import { DpAccountantModule, dpAccountantOptionsFromConfig, PrivacyBudgetService
 import { ModelRegistryModule, modelRegistryOptionsFromConfig } from '@cohort/feature-model-registry';
 import { RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { planFromConfig, RoundSchedulerModule, type BudgetGate } from '@cohort/feature-round-scheduler';
-import { BINARY_ROUTES, SecureAggregatorModule } from '@cohort/feature-secure-aggregator';
+import { BINARY_ROUTES, SecureAggregatorModule, secureAggregatorOptionsFromConfig } from '@cohort/feature-secure-aggregator';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { StandaloneConfig } from './standalone.config';
 
@@ -33,7 +33,7 @@ export class StandaloneModule {
             useFactory: (budget: PrivacyBudgetService): BudgetGate => ({ eligibleUsers: (...args) => budget.eligibleUsers(...args) }),
           },
         }),
-        SecureAggregatorModule.forRoot({ environment: config.COHORT_ENV, deadlineSweepMs: config.COHORT_DEADLINE_SWEEP_MS }),
+        SecureAggregatorModule.forRoot(secureAggregatorOptionsFromConfig(config)),
         ModelRegistryModule.forRoot(modelRegistryOptionsFromConfig(config)),
         RecommendationServingModule.forRoot({ planId: config.COHORT_PLAN_ID, instanceId: `${hostname()}-${process.pid}` }),
       ],

@@ -4,7 +4,8 @@
  * short human-readable report on stdout.
  */
 import { PlanId, RecommendationResponse } from '@cohort/contracts';
-import { enrolPopulation, OperatorClient, runRound, type ServiceUrls } from '@cohort/feature-device-simulator';
+import type { ServiceUrls } from '@cohort/client-sdk';
+import { enrolPopulation, OperatorClient, runRound } from '@cohort/feature-device-simulator';
 import { syntheticCatalog } from '@cohort/ml';
 import type { StandaloneConfig } from './standalone.config';
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { dpAccountantConfigShape } from '@cohort/feature-dp-accountant';
+import { secureAggregatorConfigShape } from '@cohort/feature-secure-aggregator';
 import { modelRegistryConfigShape } from '@cohort/feature-model-registry';
 import { roundSchedulerConfigShape } from '@cohort/feature-round-scheduler';
 import { commonConfigSchema, LOG_LEVELS } from '@cohort/nest-common';
@@ -12,6 +13,7 @@ export const StandaloneConfig = commonConfigSchema.extend({
   ...roundSchedulerConfigShape,
   ...modelRegistryConfigShape,
   ...dpAccountantConfigShape,
+  ...secureAggregatorConfigShape,
   COHORT_MODE: z.literal('standalone').default('standalone'),
   /** The run's report is the interesting output here; request logs appear from `info` on. */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),
@@ -21,6 +23,8 @@ export const StandaloneConfig = commonConfigSchema.extend({
   COHORT_INTERACTIONS_PER_USER: z.coerce.number().int().min(1).default(30),
   COHORT_SIMULATION_SEED: z.coerce.number().int().default(42),
   COHORT_DEADLINE_SWEEP_MS: z.coerce.number().int().min(10).default(100),
+  /** Devices that drop out leave a stage waiting for its deadline: short stages keep the demo brisk. */
+  COHORT_SECAGG_STAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Exit after the simulated rounds instead of serving until stopped (tests, batch runs). */
   COHORT_EXIT_AFTER_ROUNDS: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
 });

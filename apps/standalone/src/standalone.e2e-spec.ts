@@ -117,8 +117,8 @@ describe('npm start (standalone mode)', () => {
     expect(allowed.status).toBe(200);
   });
 
-  it('answers an upload that is not octet-stream, or for an unknown round, with 4xx problem+json', async () => {
-    const notBinary = await fetch(`${base}/v1/rounds/r-unknown/updates`, {
+  it('answers a masked input for an unknown round with 4xx problem+json', async () => {
+    const notBinary = await fetch(`${base}/v1/rounds/r-unknown/secagg/masked-input`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/octet-stream', 'x-cohort-client-id': 'c-nobody' },
       body: new Uint8Array(8),

@@ -22,3 +22,4 @@ export * from './http/devices.http';
 export * from './http/problem.http';
 export * from './http/model.http';
 export * from './http/privacy.http';
+export * from './http/secagg.http';

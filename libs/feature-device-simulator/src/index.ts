@@ -2,7 +2,6 @@
  * @cohort/feature-device-simulator — virtual devices that use only what a real phone may (HTTPS
  * to the device-facing services), for standalone runs, end-to-end tests and load.
  */
-export { DeviceClient, DeviceRequestError, type ServiceUrls } from './device-client';
 export { OperatorClient, RoundSummary } from './operator-client';
 export { VirtualDevice, type DeviceBehaviour, type Participation } from './virtual-device';
 export { enrolPopulation, runRound, type PopulationOptions, type RoundReport } from './simulation';

@@ -1,7 +1,7 @@
 /** The operator's side of a simulation over HTTP: open a round, follow it until it closes. */
 import { z } from 'zod';
 import type { PlanId, RoundId } from '@cohort/contracts';
-import { DeviceRequestError } from './device-client';
+import { DeviceRequestError } from '@cohort/client-sdk';
 
 export const RoundSummary = z.object({
   roundId: z.string(),

@@ -1,11 +1,11 @@
 /**
  * A simulated population: enrol N virtual devices with seeded private histories over the
  * catalog, then drive rounds — the operator opens one, every device checks in concurrently,
- * sampled devices train and upload, and the round is followed until it commits or aborts.
+ * sampled devices train and take part in the round's SecAgg+ session, and the round is followed until it commits or aborts.
  */
+import { createDeviceIdentity, DeviceClient, type ServiceUrls } from '@cohort/client-sdk';
 import { UserId, type PlanId } from '@cohort/contracts';
 import { seededRandom, syntheticHistory, type SyntheticCatalog } from '@cohort/ml';
-import { DeviceClient, type ServiceUrls } from './device-client';
 import { type OperatorClient, type RoundSummary } from './operator-client';
 import { VirtualDevice, type DeviceBehaviour, type Participation } from './virtual-device';
 
@@ -51,12 +51,15 @@ export async function enrolPopulation(options: PopulationOptions): Promise<Virtu
   const enrolled = await boundedAll(users, options.concurrency, async ({ userId, seed }) => {
     const counts = syntheticHistory(options.catalog, seed, options.interactionsPerUser);
     const history = new Map(options.catalog.itemIds.flatMap((itemId, i) => (counts[i] > 0 ? [[itemId, counts[i]] as const] : [])));
+    const identity = createDeviceIdentity();
     const clientId = await client.register({
       userId,
       capabilities: { accelerator: 'cpu', memoryMb: 4096, batteryPercent: 80, network: 'wifi' },
       trainingConsent: true,
+      identityKey: identity.publicKeyBase64,
     });
-    return new VirtualDevice(userId, clientId, history, client, options.behaviour, seed);
+    const connection = { client, aggregatorUrl: options.urls.secureAggregator, apiKey: options.deviceApiKey };
+    return new VirtualDevice(userId, clientId, history, identity, connection, options.behaviour, seed);
   });
   const failed = enrolled.filter((r) => r.status === 'rejected');
   if (failed.length > 0) throw new Error(`${failed.length} of ${users.length} devices failed to enrol: ${String((failed[0] as PromiseRejectedResult).reason)}`);
@@ -71,7 +74,7 @@ export async function runRound(
 ): Promise<RoundReport> {
   const opened = await operator.openRound(planId);
   const outcomes = await boundedAll(devices, options.concurrency, (device) => device.participate());
-  const participation: RoundReport['participation'] = { 'not-selected': 0, trained: 0, 'dropped-out': 0, failed: 0 };
+  const participation: RoundReport['participation'] = { 'not-selected': 0, trained: 0, 'dropped-out': 0, excluded: 0, failed: 0 };
   const failures: string[] = [];
   for (const outcome of outcomes) {
     participation[outcome.status === 'fulfilled' ? outcome.value : 'failed'] += 1;

@@ -1,21 +1,34 @@
 /**
  * A simulated shopper's phone: its own purchase history never leaves it; when sampled it fetches
- * the model, trains locally, clips, and uploads only the clipped delta. It can drop out (never
- * answers) or straggle (answers late), as real devices do.
+ * the model, trains locally, clips, and takes part in the round's SecAgg+ session through the
+ * client SDK, so the update leaves it only masked. It can drop out at any stage of the protocol,
+ * or straggle, as real devices do.
  */
+import * as nodeCrypto from 'node:crypto';
+import { SecureAggregationParticipant, type DeviceClient, type DeviceIdentity } from '@cohort/client-sdk';
 import type { ClientId, UserId } from '@cohort/contracts';
 import { seededRandom, trainLocally } from '@cohort/ml';
-import type { DeviceClient } from './device-client';
+import { createNodeCryptoSuite, type ProtocolStage } from '@cohort/secagg';
 
-export type Participation = 'not-selected' | 'trained' | 'dropped-out';
+export type Participation = 'not-selected' | 'trained' | 'dropped-out' | 'excluded';
 
 export interface DeviceBehaviour {
-  /** Probability of vanishing after being selected, per round. */
+  /** Probability of vanishing after being selected, per round (at a uniformly chosen protocol stage). */
   readonly dropoutRate: number;
-  /** Upper bound of a uniform extra delay before uploading. */
+  /** Upper bound of a uniform extra delay before training. */
   readonly maxStragglerMs: number;
   readonly localEpochs: number;
 }
+
+export interface DeviceConnection {
+  readonly client: DeviceClient;
+  readonly aggregatorUrl: string;
+  readonly apiKey: string;
+}
+
+const STAGES: readonly ProtocolStage[] = ['AdvertiseKeys', 'ShareKeys', 'MaskedInput', 'ConsistencyCheck', 'Unmask'];
+/** The simulator runs in Node: OpenSSL for the device's crypto (same bytes as the browser's noble suite). */
+const NODE_SUITE = createNodeCryptoSuite(nodeCrypto);
 
 export class VirtualDevice {
   private readonly random: () => number;
@@ -25,7 +38,8 @@ export class VirtualDevice {
     readonly clientId: ClientId,
     /** Item id → how often this user bought it: private, on-device data. */
     private readonly history: ReadonlyMap<string, number>,
-    private readonly client: DeviceClient,
+    private readonly identity: DeviceIdentity,
+    private readonly connection: DeviceConnection,
     private readonly behaviour: DeviceBehaviour,
     seed: number,
   ) {
@@ -33,18 +47,33 @@ export class VirtualDevice {
   }
 
   async participate(): Promise<Participation> {
-    const task = await this.client.checkIn(this.clientId);
+    const { client } = this.connection;
+    const task = await client.checkIn(this.clientId);
     if (task === null) return 'not-selected';
-    if (this.random() < this.behaviour.dropoutRate) return 'dropped-out';
-    const model = await this.client.fetchModel(task);
-    const counts = Float32Array.from(model.itemIds, (itemId) => this.history.get(itemId) ?? 0);
-    const update = trainLocally(model.logits, counts, {
-      learningRate: task.localLearningRate,
-      epochs: this.behaviour.localEpochs,
-      clipNorm: task.mechanism.clipNorm,
+    const dropBefore = this.random() < this.behaviour.dropoutRate ? STAGES[Math.floor(this.random() * STAGES.length)]! : undefined;
+    const straggle = this.random() * this.behaviour.maxStragglerMs;
+    const participant = new SecureAggregationParticipant({
+      aggregatorUrl: this.connection.aggregatorUrl,
+      apiKey: this.connection.apiKey,
+      clientId: this.clientId,
+      identitySecretKey: this.identity.secretKey,
+      suite: NODE_SUITE,
+      ...(dropBefore === undefined ? {} : { dropBefore }),
     });
-    if (this.behaviour.maxStragglerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.random() * this.behaviour.maxStragglerMs));
-    await this.client.upload(task, this.clientId, update);
-    return 'trained';
+    const result = await participant.contribute(task, async () => {
+      const model = await client.fetchModel(task);
+      const counts = Float32Array.from(model.itemIds, (itemId) => this.history.get(itemId) ?? 0);
+      if (straggle > 0) await new Promise((resolve) => setTimeout(resolve, straggle));
+      return trainLocally(model.logits, counts, { learningRate: task.localLearningRate, epochs: this.behaviour.localEpochs, clipNorm: task.mechanism.clipNorm });
+    });
+    switch (result.outcome) {
+      case 'contributed':
+        return 'trained';
+      case 'dropped':
+        return 'dropped-out';
+      case 'excluded':
+      case 'aborted':
+        return 'excluded';
+    }
   }
 }

@@ -27,6 +27,6 @@ export function planFromConfig(config: RoundSchedulerConfig): PlanSettings {
     minSurvivors: config.COHORT_MIN_SURVIVORS,
     localLearningRate: config.COHORT_LOCAL_LEARNING_RATE,
     uploadDeadlineMs: config.COHORT_UPLOAD_DEADLINE_MS,
-    aggregation: 'plain-insecure',
+    aggregation: 'secagg-plus',
   };
 }

@@ -1,5 +1,7 @@
-/** @cohort/feature-secure-aggregator — aggregation sessions and the DP release (secure-aggregator's domain). */
+/** @cohort/feature-secure-aggregator — SecAgg+ sessions and the DP release (secure-aggregator's domain). */
 export { SecureAggregatorModule } from './secure-aggregator.module';
-export { BINARY_ROUTES } from './aggregation/updates.controller';
-export { type AggregatorOptions } from './aggregation/plain-sum-aggregator.service';
-export { SecureAggregatorError, SecureAggregatorErrorCode } from './aggregation/secure-aggregator.error';
+export { BINARY_ROUTES } from './secagg/secagg.controller';
+export { type SecAggOptions } from './secagg/secagg.options';
+export { SessionLifecycleService, quantizationScale } from './secagg/session-lifecycle.service';
+export { SecureAggregatorError, SecureAggregatorErrorCode } from './secagg/secure-aggregator.error';
+export { secureAggregatorConfigShape, secureAggregatorOptionsFromConfig, type SecAggConfig } from './secagg/secagg.config';

@@ -1,16 +1,28 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AggregationSessionRepository } from './aggregation/aggregation-session.repository';
-import { AGGREGATOR_OPTIONS, PlainSumAggregatorService, type AggregatorOptions } from './aggregation/plain-sum-aggregator.service';
-import { UpdatesController } from './aggregation/updates.controller';
+import { createNodeCryptoSuite } from '@cohort/secagg';
+import * as nodeCrypto from 'node:crypto';
+import { SecAggController } from './secagg/secagg.controller';
+import { CRYPTO_SUITE, SECAGG_OPTIONS, type SecAggOptions } from './secagg/secagg.options';
+import { SessionLifecycleService } from './secagg/session-lifecycle.service';
+import { SessionRepository } from './secagg/session.repository';
+import { StageIntakeService } from './secagg/stage-intake.service';
 
-/** secure-aggregator: aggregation sessions per round and the noised release of their sum. */
+/** secure-aggregator: SecAgg+ sessions per round (sharded into groups) and the noised release of their sum. */
 @Module({})
 export class SecureAggregatorModule {
-  static forRoot(options: AggregatorOptions): DynamicModule {
+  static forRoot(options: SecAggOptions): DynamicModule {
     return {
       module: SecureAggregatorModule,
-      controllers: [UpdatesController],
-      providers: [{ provide: AGGREGATOR_OPTIONS, useValue: options }, AggregationSessionRepository, PlainSumAggregatorService],
+      controllers: [SecAggController],
+      providers: [
+        { provide: SECAGG_OPTIONS, useValue: options },
+        // OpenSSL through node:crypto on the server: the same bytes as the devices' noble suite, faster.
+        { provide: CRYPTO_SUITE, useValue: createNodeCryptoSuite(nodeCrypto) },
+        SessionRepository,
+        SessionLifecycleService,
+        StageIntakeService,
+      ],
+      exports: [SessionLifecycleService],
     };
   }
 }

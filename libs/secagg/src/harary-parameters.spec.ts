@@ -5,7 +5,7 @@
  * re-checked on the returned values.
  */
 import { describe, expect, it } from 'vitest';
-import { chooseHararyParameters } from './harary-parameters';
+import { chooseHararyParameters, sessionGraph } from './harary-parameters';
 import { SecAggErrorCode } from './secagg-error';
 
 // [n, γ, δ, expected degree, threshold upper bound] — the reference checks degree exactly and t ≤ bound.
@@ -71,5 +71,12 @@ describe('chooseHararyParameters (Bell et al. 2020, Harary graph)', () => {
     expect(() => chooseHararyParameters({ clients: 5, corruptFraction: 0.4, dropoutFraction: 0.4 })).toThrow(
       expect.objectContaining({ code: SecAggErrorCode.NoFeasibleGraph }),
     );
+  });
+
+  it('sessionGraph falls back to the complete graph with an honest majority where no Harary degree qualifies', () => {
+    expect(sessionGraph({ clients: 5, corruptFraction: 0.4, dropoutFraction: 0.4 })).toEqual({ degree: 4, threshold: 3 });
+    expect(sessionGraph({ clients: 3, corruptFraction: 0.05, dropoutFraction: 0.1 })).toEqual({ degree: 2, threshold: 2 });
+    const harary = chooseHararyParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.1 });
+    expect(sessionGraph({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.1 })).toEqual({ degree: harary.degree, threshold: harary.threshold });
   });
 });

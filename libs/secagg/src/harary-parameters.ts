@@ -153,3 +153,19 @@ function logFactorials(n: number): Float64Array {
   cachedLogFactorials = out;
   return out;
 }
+
+/**
+ * The graph a session of `clients` clients runs on: the Harary graph of `chooseHararyParameters`,
+ * or — where no k < n − 1 qualifies (very small groups) — the complete graph of Bonawitz et al.
+ * with an honest-majority threshold t = ⌊(n − 1)/2⌋ + 1 (at least 2).
+ */
+export function sessionGraph(req: HararyGraphRequirements): { readonly degree: number; readonly threshold: number } {
+  try {
+    const { degree, threshold } = chooseHararyParameters(req);
+    return { degree, threshold };
+  } catch (error) {
+    if (!(error instanceof SecAggError) || error.code !== SecAggErrorCode.NoFeasibleGraph) throw error;
+    const n = req.clients;
+    return { degree: n - 1, threshold: Math.max(2, Math.floor((n - 1) / 2) + 1) };
+  }
+}

@@ -5,7 +5,7 @@
 export { SecAggError, SecAggErrorCode } from './secagg-error';
 export { Stage, stageIndex, type ProtocolStage } from './stages';
 export { createSecAggParams, modulusMask, MAX_DEGREE, MAX_DIMENSION, type SecAggParams, type SecAggParamsInput } from './params';
-export { chooseHararyParameters, type HararyGraphChoice, type HararyGraphRequirements } from './harary-parameters';
+export { chooseHararyParameters, sessionGraph, type HararyGraphChoice, type HararyGraphRequirements } from './harary-parameters';
 export { neighbourPositions } from './harary-graph';
 export { quantize, dequantize, toSigned, type UniformSource } from './quantize';
 export type { CryptoSuite } from './crypto-suite';
@@ -18,3 +18,4 @@ export type * from './messages';
 export { encodeState, decodeState } from './state-codec';
 export { planShards, addGroupSums, type ShardPlan } from './sharding';
 export { addInto, subtractInto, reduceInto } from './modular';
+export { toBase64, fromBase64, bytesOf } from './bytes';

@@ -276,6 +276,17 @@ export class SecAggServer {
 
   /** Adds y_u into the running sum; the vector itself is not kept. */
   receiveMaskedInput(message: MaskedInputMessage): void {
+    const m = this.checkMaskedInput(message);
+    addInto(wordsOf(this.s.sum), message.maskedInput);
+    m.level = 3;
+  }
+
+  /**
+   * Everything `receiveMaskedInput` checks, changing nothing: a service that sums masked inputs
+   * outside the state (streaming, one partial sum per replica) validates each upload with this
+   * and hands the sums over with `acceptMaskedInputs` when the stage closes.
+   */
+  checkMaskedInput(message: MaskedInputMessage): ServerMember {
     const m = this.admit(message, Stage.MaskedInput);
     const { dimension, modulusBits } = this.s.params;
     const y = message.maskedInput;
@@ -283,8 +294,26 @@ export class SecAggServer {
       throw new SecAggError(SecAggErrorCode.WrongVectorLength, `masked input of ${m.clientId} has ${y?.length} words, expected dimension ${dimension}`);
     }
     if (!allBelowModulus(y, modulusMask(modulusBits))) throw new SecAggError(SecAggErrorCode.ValueOutOfRange, `masked input words must be below 2^${modulusBits}`);
-    addInto(wordsOf(this.s.sum), y);
-    m.level = 3;
+    return m;
+  }
+
+  /**
+   * Records that `clientIds` sent their masked inputs and adds `sum` (Σ of exactly those inputs,
+   * mod 2^32) to the running sum. All or nothing: an ineligible or repeated client throws first.
+   */
+  acceptMaskedInputs(clientIds: readonly string[], sum: Uint32Array): void {
+    const { dimension } = this.s.params;
+    if (!(sum instanceof Uint32Array) || sum.length !== dimension) {
+      throw new SecAggError(SecAggErrorCode.WrongVectorLength, `a partial sum has ${sum?.length} words, expected dimension ${dimension}`);
+    }
+    const seen = new Set<string>();
+    const admitted = clientIds.map((clientId) => {
+      if (seen.has(clientId)) throw new SecAggError(SecAggErrorCode.Duplicate, `${clientId} appears twice among the masked inputs`);
+      seen.add(clientId);
+      return this.admit({ stage: Stage.MaskedInput, roundId: this.s.roundId, clientId }, Stage.MaskedInput);
+    });
+    addInto(wordsOf(this.s.sum), sum);
+    for (const m of admitted) m.level = 3;
   }
 
   /** MaskedInput deadline: fix U3 and ask its members to sign it. */

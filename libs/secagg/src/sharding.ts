@@ -22,23 +22,26 @@ export interface ShardPlan<T> {
 
 /**
  * Splits `cohort` into ⌈N / maxGroupSize⌉ balanced groups in random order, with per-group
- * parameters from `input` (its `clients` is ignored: each group's size is used).
+ * parameters from `input`: either fixed settings (each group's size becomes `clients`) or a
+ * function of the group size (e.g. `sessionGraph` for the degree and threshold).
  */
 export function planShards<T>(
   cohort: readonly T[],
   maxGroupSize: number,
-  input: Omit<SecAggParamsInput, 'clients'>,
+  input: Omit<SecAggParamsInput, 'clients'> | ((clients: number) => SecAggParamsInput),
   suite: CryptoSuite,
 ): ShardPlan<T> {
   const total = cohort.length;
   requireParameter(Number.isInteger(maxGroupSize) && maxGroupSize >= 3, 'maxGroupSize', 'must be an integer ≥ 3', maxGroupSize);
   requireParameter(total >= 3, 'cohort', 'must have at least 3 clients', total);
-  const bound = Math.ceil(input.clipRange * input.scale);
+  const paramsFor = (clients: number): SecAggParamsInput => (typeof input === 'function' ? input(clients) : { ...input, clients });
+  const { clipRange, scale, modulusBits } = paramsFor(Math.min(total, maxGroupSize));
+  const bound = Math.ceil(clipRange * scale);
   requireParameter(
-    total * bound < 2 ** (input.modulusBits - 1),
+    total * bound < 2 ** (modulusBits - 1),
     'modulusBits',
-    `is too small for the sharded total: ${total} clients at ±${bound} wrap mod 2^${input.modulusBits}`,
-    input.modulusBits,
+    `is too small for the sharded total: ${total} clients at ±${bound} wrap mod 2^${modulusBits}`,
+    modulusBits,
   );
   const order = shuffled(cohort, suite);
   const count = Math.ceil(total / maxGroupSize);
@@ -51,7 +54,7 @@ export function planShards<T>(
     requireParameter(size >= 3, 'maxGroupSize', `gives a group of ${size} < 3 clients`, maxGroupSize);
     groups.push(order.slice(offset, offset + size));
     offset += size;
-    if (!cache.has(size)) cache.set(size, createSecAggParams({ ...input, clients: size }));
+    if (!cache.has(size)) cache.set(size, createSecAggParams(paramsFor(size)));
     params.push(cache.get(size)!);
   }
   return { groups, params };

@@ -4,12 +4,16 @@ import { ClientId, ModelVersion, PlanId, RoundId, UserId } from '../ids';
 import { AggregationKind, RoundMechanism } from '../events/round.events';
 import { DeviceCapabilities } from '../events/client.events';
 
+/** A 32-byte Ed25519 public key in standard base64 (44 characters, one `=` of padding). */
+export const IdentityKey = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a 32-byte Ed25519 public key in base64');
+
 export const RegisterDeviceRequest = z
   .object({
     userId: UserId,
     capabilities: DeviceCapabilities,
     trainingConsent: z.boolean(),
-    identityKey: z.string().max(256).optional(),
+    /** The device's Ed25519 identity public key, base64 (32 bytes): it signs the device's SecAgg+ key adverts. */
+    identityKey: IdentityKey,
   })
   .strict();
 export type RegisterDeviceRequest = z.infer<typeof RegisterDeviceRequest>;
@@ -27,7 +31,7 @@ export const TrainingTask = z.object({
   baseModelVersion: ModelVersion,
   /** Path on model-registry to fetch the weights from. */
   modelPath: z.string(),
-  /** Path on secure-aggregator to send the (clipped) update to. */
+  /** Path on secure-aggregator of the round's SecAgg+ session (`/v1/rounds/{roundId}/secagg`). */
   uploadPath: z.string(),
   mechanism: RoundMechanism,
   localLearningRate: z.number().positive(),

@@ -28,7 +28,7 @@ export class DevicesService {
       userId: request.userId,
       capabilities: request.capabilities,
       trainingConsent: request.trainingConsent,
-      identityKey: request.identityKey ?? null,
+      identityKey: request.identityKey,
       registeredAt: new Date().toISOString(),
     };
     await this.store.commit([{ op: 'hashSet', key: DEVICES_KEY, field: record.clientId, value: JSON.stringify(record) }]);

@@ -12,7 +12,7 @@ import { RoundsService } from './rounds.service';
 
 const planId = PlanId.parse('plan-a');
 const plan: PlanSettings = {
-  planId, samplingRate: 0.5, noiseMultiplier: 1, clipNorm: 1, minSurvivors: 1, localLearningRate: 1, uploadDeadlineMs: 60_000, aggregation: 'plain-insecure',
+  planId, samplingRate: 0.5, noiseMultiplier: 1, clipNorm: 1, minSurvivors: 1, localLearningRate: 1, uploadDeadlineMs: 60_000, aggregation: 'secagg-plus',
 };
 
 describe('RoundsService', () => {

@@ -132,7 +132,7 @@ export class RoundsService {
         planId: round.planId,
         baseModelVersion: round.baseModelVersion,
         modelPath: `/v1/models/${encodeURIComponent(round.baseModelVersion)}/artifact`,
-        uploadPath: `/v1/rounds/${encodeURIComponent(round.roundId)}/updates`,
+        uploadPath: `/v1/rounds/${encodeURIComponent(round.roundId)}/secagg`,
         mechanism: round.mechanism,
         localLearningRate: plan.localLearningRate,
         aggregation: plan.aggregation,

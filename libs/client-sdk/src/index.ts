@@ -1,0 +1,8 @@
+/**
+ * @cohort/client-sdk — the device's side of Cohort over HTTPS: enrolment with an identity key,
+ * check-in, model download and the SecAgg+ protocol. Runs in Node and in browsers (no Node
+ * built-ins; `browser-bundle.spec.ts` builds it for the browser to keep it so).
+ */
+export { DeviceClient, DeviceRequestError, deviceRequest, type ServiceUrls } from './device-client';
+export { createDeviceIdentity, type DeviceIdentity } from './identity';
+export { SecureAggregationParticipant, type ParticipantOptions, type ParticipationResult } from './secagg-participant';
