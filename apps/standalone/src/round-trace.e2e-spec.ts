@@ -45,7 +45,7 @@ describe('tracing across one round', () => {
       behaviour: { dropoutRate: 0, maxStragglerMs: 0, localEpochs: 1 }, seed: 3, concurrency: 4,
     });
     const { round } = await runRound(devices, new OperatorClient(baseUrl, apiKey), PlanId.parse('plan-default'), { concurrency: 4, timeoutMs: 30_000 });
-    expect(round.state).toBe('committed');
+    expect({ state: round.state, reason: round.reason }).toEqual({ state: 'committed', reason: undefined });
 
     const spans = exporter.getFinishedSpans();
     const byName = (name: string) => spans.filter((s) => s.name === name && s.attributes['cohort.round_id'] === round.roundId);

@@ -54,10 +54,6 @@ describe('npm start (standalone mode)', () => {
     expect(stdout).toMatch(/item-\d{5}\s+score 0\.\d{4}/);
   });
 
-  it('says loudly that aggregation is the insecure skeleton', () => {
-    expect(stdout + stderr).toMatch(/INSECURE plain-sum aggregation/);
-  });
-
   it('serves recommendations to commerce backends after the rounds', async () => {
     const response = await post('/v1/recommendations', { userId: 'user-000001', context: { recentItemIds: ['item-00000'], query: 'shoes' }, limit: 3 });
     expect(response.status).toBe(200);

@@ -4,7 +4,7 @@
  * sampled devices train and take part in the round's SecAgg+ session, and the round is followed until it commits or aborts.
  */
 import { createDeviceIdentity, DeviceClient, type ServiceUrls } from '@cohort/client-sdk';
-import { UserId, type PlanId } from '@cohort/contracts';
+import { UserId, type PlanId, type TrainingTask } from '@cohort/contracts';
 import { seededRandom, syntheticHistory, type SyntheticCatalog } from '@cohort/ml';
 import { type OperatorClient, type RoundSummary } from './operator-client';
 import { VirtualDevice, type DeviceBehaviour, type Participation } from './virtual-device';
@@ -73,12 +73,26 @@ export async function runRound(
   options: { readonly concurrency: number; readonly timeoutMs: number },
 ): Promise<RoundReport> {
   const opened = await operator.openRound(planId);
-  const outcomes = await boundedAll(devices, options.concurrency, (device) => device.participate());
+  // Check-ins are bounded (a burst of requests); the sampled devices then take part all at once,
+  // as a SecAgg+ stage waits for the whole cohort.
+  const tasks = await boundedAll(devices, options.concurrency, (device) => device.checkIn());
   const participation: RoundReport['participation'] = { 'not-selected': 0, trained: 0, 'dropped-out': 0, excluded: 0, failed: 0 };
   const failures: string[] = [];
+  const fail = (reason: unknown) => {
+    participation.failed += 1;
+    if (failures.length < 3) failures.push(String((reason as Error).message ?? reason));
+  };
+  const selected: { device: VirtualDevice; task: TrainingTask }[] = [];
+  devices.forEach((device, i) => {
+    const checkIn = tasks[i]!;
+    if (checkIn.status === 'rejected') fail(checkIn.reason);
+    else if (checkIn.value === null) participation['not-selected'] += 1;
+    else selected.push({ device, task: checkIn.value });
+  });
+  const outcomes = await Promise.allSettled(selected.map(({ device, task }) => device.participate(task)));
   for (const outcome of outcomes) {
-    participation[outcome.status === 'fulfilled' ? outcome.value : 'failed'] += 1;
-    if (outcome.status === 'rejected' && failures.length < 3) failures.push(String((outcome.reason as Error).message ?? outcome.reason));
+    if (outcome.status === 'fulfilled') participation[outcome.value] += 1;
+    else fail(outcome.reason);
   }
   return { round: await operator.awaitOutcome(opened.roundId, options.timeoutMs), participation, failures };
 }

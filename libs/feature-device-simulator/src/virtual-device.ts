@@ -6,7 +6,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { SecureAggregationParticipant, type DeviceClient, type DeviceIdentity } from '@cohort/client-sdk';
-import type { ClientId, UserId } from '@cohort/contracts';
+import type { ClientId, TrainingTask, UserId } from '@cohort/contracts';
 import { seededRandom, trainLocally } from '@cohort/ml';
 import { createNodeCryptoSuite, type ProtocolStage } from '@cohort/secagg';
 
@@ -38,7 +38,7 @@ export class VirtualDevice {
     readonly clientId: ClientId,
     /** Item id → how often this user bought it: private, on-device data. */
     private readonly history: ReadonlyMap<string, number>,
-    private readonly identity: DeviceIdentity,
+    readonly identity: DeviceIdentity,
     private readonly connection: DeviceConnection,
     private readonly behaviour: DeviceBehaviour,
     seed: number,
@@ -46,10 +46,19 @@ export class VirtualDevice {
     this.random = seededRandom(seed);
   }
 
-  async participate(): Promise<Participation> {
+  /** Asks the scheduler for a task: null when this device was not sampled for the round. */
+  checkIn(): Promise<TrainingTask | null> {
+    return this.connection.client.checkIn(this.clientId);
+  }
+
+  /**
+   * Trains and takes part in the round's SecAgg+ session. Every sampled device must run this
+   * concurrently with the others: each stage waits for the whole cohort (or its deadline).
+   * `holdUpdate` (tests) keeps the trained update back until it settles: the device then waits at
+   * MaskedInput, after ShareKeys.
+   */
+  async participate(task: TrainingTask, holdUpdate?: Promise<unknown>): Promise<Exclude<Participation, 'not-selected'>> {
     const { client } = this.connection;
-    const task = await client.checkIn(this.clientId);
-    if (task === null) return 'not-selected';
     const dropBefore = this.random() < this.behaviour.dropoutRate ? STAGES[Math.floor(this.random() * STAGES.length)]! : undefined;
     const straggle = this.random() * this.behaviour.maxStragglerMs;
     const participant = new SecureAggregationParticipant({
@@ -64,6 +73,7 @@ export class VirtualDevice {
       const model = await client.fetchModel(task);
       const counts = Float32Array.from(model.itemIds, (itemId) => this.history.get(itemId) ?? 0);
       if (straggle > 0) await new Promise((resolve) => setTimeout(resolve, straggle));
+      await holdUpdate;
       return trainLocally(model.logits, counts, { learningRate: task.localLearningRate, epochs: this.behaviour.localEpochs, clipNorm: task.mechanism.clipNorm });
     });
     switch (result.outcome) {

@@ -2,7 +2,8 @@
  * Distributed mode end to end: every service its own process on the real Kafka broker and Redis
  * server. Rounds complete; garbage produced straight onto a topic goes to its `.dlq` with the
  * reason while the consumer keeps going; dp-accountant is SIGKILLed in the middle of a round and
- * restarted, and the ledger still holds every RoundCommitted event exactly once (by eventId).
+ * restarted, and the ledger still holds every RoundCommitted event exactly once (by eventId);
+ * secure-aggregator is SIGKILLed between ShareKeys and MaskedInput and the round completes on restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,12 @@ describe('distributed mode on real Kafka and Redis', () => {
     rmSync(blobRoot, { recursive: true, force: true });
   });
 
+  /** Every device checks in; the sampled ones take part together (a SecAgg+ stage waits for its cohort). */
+  const takePart = async (all: readonly VirtualDevice[], holdUpdate?: Promise<unknown>) => {
+    const tasks = await Promise.all(all.map((device) => device.checkIn()));
+    return Promise.all(all.flatMap((device, i) => (tasks[i] ? [device.participate(tasks[i], holdUpdate)] : [])));
+  };
+
   const ledger = async () => {
     const response = await fetch(`${cluster.url('dp-accountant')}/v1/privacy/ledger?limit=100`, { headers: { authorization: `Bearer ${cluster.keys.compliance}` } });
     expect(response.status).toBe(200);
@@ -107,7 +114,7 @@ describe('distributed mode on real Kafka and Redis', () => {
     const opened = await operator.openRound(planId);
     const accountant = cluster.service('dp-accountant');
     await accountant.kill('SIGKILL');
-    await Promise.all(devices.map((device) => device.participate()));
+    await takePart(devices);
     const second = await operator.awaitOutcome(opened.roundId, 60_000);
     expect(second.state).toBe('committed');
     await accountant.start();
@@ -165,5 +172,30 @@ describe('distributed mode on real Kafka and Redis', () => {
     }
     expect(privacy).toEqual({ epsilon: guarantee.epsilon, delta: 1e-6 });
   });
-});
 
+  it('completes the round when secure-aggregator is SIGKILLed between ShareKeys and MaskedInput', async () => {
+    const opened = await operator.openRound(planId);
+    const tasks = await Promise.all(devices.map((device) => device.checkIn()));
+    const sampled = devices.flatMap((device, i) => (tasks[i] ? [{ device, task: tasks[i] }] : []));
+    // The devices hold their updates back, so the session waits at MaskedInput once ShareKeys closed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const taking = Promise.all(sampled.map(({ device, task }) => device.participate(task, held)));
+    const stage = async () => {
+      const response = await fetch(`${cluster.url('secure-aggregator')}/v1/rounds/${opened.roundId}/secagg`, {
+        headers: { authorization: `Bearer ${cluster.keys.device}`, 'x-cohort-client-id': sampled[0]!.device.clientId },
+      });
+      return response.status === 200 ? ((await response.json()) as { stage: string }).stage : `HTTP ${response.status}`;
+    };
+    for (let i = 0; i < 300 && (await stage()) !== 'MaskedInput'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await stage()).toBe('MaskedInput');
+
+    const aggregator = cluster.service('secure-aggregator');
+    await aggregator.kill('SIGKILL');
+    await aggregator.start();
+    release();
+    expect(await taking).toEqual(sampled.map(() => 'trained'));
+    const round = await operator.awaitOutcome(opened.roundId, 60_000);
+    expect(round).toMatchObject({ state: 'committed', modelVersion: 'plan-default:v4', cohortSize: sampled.length });
+  });
+});
