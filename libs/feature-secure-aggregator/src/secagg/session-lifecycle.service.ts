@@ -20,7 +20,7 @@ import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
 import {
   AggregateReady, AggregationAborted, ClientRegistered, RoundOpened,
-  type Envelope, type PayloadOf, type RoundId,
+  type ClientId, type Envelope, type PayloadOf, type RoundId,
 } from '@cohort/contracts';
 import { GaussianSampler } from '@cohort/dp';
 import {
@@ -39,6 +39,9 @@ const tracer = trace.getTracer('cohort-secure-aggregator');
 const MODULUS_BITS = 32;
 /** Finest quantization step used, 2^-24 of a unit: finer buys nothing over float32 updates. */
 const MAX_SCALE = 2 ** 24;
+
+/** How long a session waits for the identity keys of just-enrolled devices. */
+const IDENTITY_KEY_WAIT_MS = 2_000;
 
 const NEXT: Partial<Record<SessionStage, SessionStage>> = {
   AdvertiseKeys: Stage.ShareKeys,
@@ -100,7 +103,7 @@ export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
     if (await this.sessions.round(payload.roundId)) return;
     const traceCarrier: Record<string, string> = {};
     propagation.inject(context.active(), traceCarrier);
-    const keys = await this.sessions.identityKeys(payload.cohort);
+    const keys = await this.identityKeysOf(payload.cohort);
     const cohort = payload.cohort.filter((clientId) => keys.has(clientId));
     const base = {
       roundId: payload.roundId,
@@ -147,6 +150,20 @@ export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
         { roundId: payload.roundId, devices: cohort.length, groups: groups.length, degree: plan.params[0]!.degree, threshold: plan.params[0]!.threshold, withoutIdentityKey: base.withoutIdentityKey },
         'SecAgg+ session opened',
       );
+    }
+  }
+
+  /**
+   * The cohort's registered identity keys. A device sampled moments after it enrolled may not be
+   * in the projection yet (ClientRegistered and RoundOpened travel on different topics): missing
+   * keys are looked up again for a short while before their devices are left out.
+   */
+  private async identityKeysOf(cohort: readonly ClientId[]): Promise<Map<ClientId, Uint8Array>> {
+    const deadline = Date.now() + IDENTITY_KEY_WAIT_MS;
+    for (;;) {
+      const keys = await this.sessions.identityKeys(cohort);
+      if (keys.size === cohort.length || Date.now() >= deadline) return keys;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
