@@ -1,0 +1,55 @@
+/**
+ * The SDK's browser build: esbuild bundles it for `platform: 'browser'` (any Node built-in, such
+ * as `node:crypto`, fails the build), and the bundle runs in a context that has only what a
+ * browser page has — WebCrypto's getRandomValues, fetch, TextEncoder, URL — with no `require`,
+ * `process` or `Buffer`: it makes an identity and runs the device's first SecAgg+ step.
+ */
+import { webcrypto } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createContext, runInContext } from 'node:vm';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../../..');
+
+async function browserBundle(entry: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: resolve(ROOT, 'libs/client-sdk/src'), loader: 'ts' },
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    globalName: 'sdk',
+    target: 'es2022',
+    tsconfig: resolve(ROOT, 'tsconfig.base.json'),
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+describe('client SDK browser build', () => {
+  it('bundles for the browser and runs with browser globals only', async () => {
+    const code = await browserBundle(`
+      export * from './index';
+      export { SecAggClient, createSecAggParams, createNobleCryptoSuite } from '@cohort/secagg';
+    `);
+    expect(code).not.toMatch(/require\(["']node:/);
+    const page = createContext({ crypto: { getRandomValues: <T extends ArrayBufferView>(a: T) => webcrypto.getRandomValues(a) }, fetch, TextEncoder, TextDecoder, URL, AbortSignal });
+    runInContext(code, page);
+    const result = runInContext(`
+      const suite = sdk.createNobleCryptoSuite();
+      const identity = sdk.createDeviceIdentity(suite);
+      const params = sdk.createSecAggParams({ clients: 5, dimension: 8, modulusBits: 32, clipRange: 1, scale: 1024, degree: 4, threshold: 3 });
+      const client = sdk.SecAggClient.create({ params, roundId: 'r-browser', clientId: 'c-browser', identitySecretKey: identity.secretKey, suite });
+      const advert = client.advertiseKeys();
+      ({ publicKey: identity.publicKeyBase64, keys: [advert.encryptionPublicKey.length, advert.maskPublicKey.length, advert.signature.length], stage: client.stage });
+    `, page) as { publicKey: string; keys: number[]; stage: string };
+    expect(result.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(result.keys).toEqual([32, 32, 64]);
+    expect(result.stage).toBe('ShareKeys');
+  });
+
+  it('fails the build when browser code imports a Node built-in', async () => {
+    await expect(browserBundle(`import { createHash } from 'node:crypto'; export const h = createHash;`)).rejects.toThrow(/node:crypto/);
+  });
+});
