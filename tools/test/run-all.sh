@@ -9,6 +9,9 @@ step() { printf '\n== %s\n' "$1"; }
 step "infrastructure (Kafka, Redis)"
 bash tools/infra/up.sh
 
+step "chromium (browser tests)"
+bash tools/test/ensure-chromium.sh
+
 step "lint"
 npm run --silent lint  # computes the Nx project graph first: module-boundary rules need it
 
