@@ -2,7 +2,8 @@
  * SecAgg+ benchmark: one in-process round per (clients, dim, dropout) with the real server and the
  * real client code, measuring
  *   - server CPU time (every server call of the round, user + system),
- *   - the floor: a plain modular sum of the same n·d words plus the AES-CTR expansion of exactly
+ *   - the floor: a plain modular sum of n·d words (cycling through ≥ 64 MiB of distinct vectors,
+ *     so they come from memory as the server's n uploads do) plus the AES-CTR expansion of exactly
  *     the masks the server had to regenerate, and the ratio server / floor,
  *   - a representative client's CPU time for its protocol work (all five stages, masks included;
  *     quantization and training excluded; the median of three real clients), its bytes up and
@@ -325,9 +326,13 @@ async function runGroup(
   };
 }
 
+/** Distinct vectors the floor cycles through: at least 64 MiB, so they are read from memory, not cache, as the server reads n uploads. */
+const FLOOR_POOL_BYTES = 64 * 2 ** 20;
+
 /** The floor: Σ of `words` d-word vectors mod 2^32 plus `masks` AES-256-CTR expansions of d words. */
 function measureFloor(vectors: number, masks: number, d: number): number {
-  const pool = Array.from({ length: 8 }, (_, i) => inputOf(i, d, 2 ** 32));
+  const poolSize = Math.max(8, Math.min(vectors, Math.ceil(FLOOR_POOL_BYTES / (4 * d))));
+  const pool = Array.from({ length: poolSize }, (_, i) => inputOf(i, d, 2 ** 32));
   const acc = new Uint32Array(d);
   const key = node.randomBytes(32);
   const t0 = cpuSeconds();
