@@ -34,7 +34,7 @@ describe('client SDK browser build', () => {
       export { SecAggClient, createSecAggParams, createNobleCryptoSuite } from '@cohort/secagg';
     `);
     expect(code).not.toMatch(/require\(["']node:/);
-    const page = createContext({ crypto: { getRandomValues: <T extends ArrayBufferView>(a: T) => webcrypto.getRandomValues(a) }, fetch, TextEncoder, TextDecoder, URL, AbortSignal });
+    const page = createContext({ crypto: { getRandomValues: (a: Uint8Array) => webcrypto.getRandomValues(a) }, fetch, TextEncoder, TextDecoder, URL, AbortSignal });
     runInContext(code, page);
     const result = runInContext(`
       const suite = sdk.createNobleCryptoSuite();

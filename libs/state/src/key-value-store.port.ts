@@ -39,6 +39,8 @@ export interface KeyValueStore {
   /** Adds one to the counter at `key` (absent counts as 0) and returns the new value. */
   incr(key: string): Promise<number>;
   hashGet(key: string, field: string): Promise<string | null>;
+  /** The values of `fields`, in order, null where absent: one round trip for many fields. */
+  hashGetMany(key: string, fields: readonly string[]): Promise<(string | null)[]>;
   /** All fields of the hash, `{}` when the key does not exist. */
   hashGetAll(key: string): Promise<Record<string, string>>;
   /** Members in no particular order. */

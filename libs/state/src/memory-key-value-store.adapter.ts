@@ -94,6 +94,14 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return this.typed(this.live, key, 'hash')?.value.get(field) ?? null;
   }
 
+  async hashGetMany(key: string, fields: readonly string[]): Promise<(string | null)[]> {
+    this.assertOpen();
+    assertKey(key);
+    for (const field of fields) assertString(field, 'field');
+    const hash = this.typed(this.live, key, 'hash')?.value;
+    return fields.map((field) => hash?.get(field) ?? null);
+  }
+
   async hashGetAll(key: string): Promise<Record<string, string>> {
     this.assertOpen();
     assertKey(key);

@@ -149,6 +149,13 @@ export class RedisKeyValueStore implements KeyValueStore {
     return this.run(() => this.redis.hget(this.k(key), field));
   }
 
+  async hashGetMany(key: string, fields: readonly string[]): Promise<(string | null)[]> {
+    assertKey(key);
+    for (const field of fields) assertString(field, 'field');
+    if (fields.length === 0) return [];
+    return this.run(() => this.redis.hmget(this.k(key), ...fields));
+  }
+
   async hashGetAll(key: string): Promise<Record<string, string>> {
     assertKey(key);
     // ioredis builds a null-prototype object, so a field named "__proto__" is an ordinary field.

@@ -42,6 +42,7 @@ export class SharedStore implements KeyValueStore {
   delete(key: string) { return this.inner.delete(key); }
   incr(key: string) { return this.inner.incr(key); }
   hashGet(key: string, field: string) { return this.inner.hashGet(key, field); }
+  hashGetMany(key: string, fields: readonly string[]) { return this.inner.hashGetMany(key, fields); }
   hashGetAll(key: string) { return this.inner.hashGetAll(key); }
   setMembers(key: string) { return this.inner.setMembers(key); }
   setIsMember(key: string, member: string) { return this.inner.setIsMember(key, member); }

@@ -76,7 +76,7 @@ describe('a browser device in a SecAgg+ round', () => {
     const updates = [inBrowser!, ...inNode].map((_, i) => exactUpdate(DIMENSION, 50 + i));
 
     const fromBrowser = page.evaluate(
-      ([options, t, update]) => (globalThis as unknown as { contribute: (o: unknown, t: unknown, u: number[]) => Promise<unknown> }).contribute(options, t, update),
+      ([options, t, update]) => (globalThis as unknown as { contribute: (o: unknown, t: unknown, u: readonly number[]) => Promise<unknown> }).contribute(options, t, update),
       [
         { aggregatorUrl: aggregator.url, apiKey: DEVICE_KEY, clientId: inBrowser!.clientId, identitySecretKey: [...inBrowser!.identity.secretKey] },
         task,

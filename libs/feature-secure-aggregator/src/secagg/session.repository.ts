@@ -100,12 +100,11 @@ export class SessionRepository {
 
   async identityKeys(clientIds: readonly ClientId[]): Promise<Map<ClientId, Uint8Array>> {
     const keys = new Map<ClientId, Uint8Array>();
-    // One round trip per device would dominate session opening for large cohorts: read the hash once.
-    const all = await this.store.hashGetAll(IDENTITY_KEYS);
-    for (const clientId of clientIds) {
-      const bytes = all[clientId] === undefined ? undefined : fromBase64(all[clientId]);
+    const values = await this.store.hashGetMany(IDENTITY_KEYS, clientIds);
+    clientIds.forEach((clientId, i) => {
+      const bytes = values[i] === null ? undefined : fromBase64(values[i]!);
       if (bytes?.length === 32) keys.set(clientId, bytes);
-    }
+    });
     return keys;
   }
 

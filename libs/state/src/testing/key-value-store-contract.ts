@@ -235,6 +235,9 @@ export function describeKeyValueStoreContract(
         expect(await store.hashGet('h', 'a')).toBe('3');
         expect(await store.hashGet('h', 'missing')).toBeNull();
         expect(await store.hashGetAll('h')).toEqual({ a: '3', b: '2' });
+        expect(await store.hashGetMany('h', ['b', 'missing', 'a'])).toEqual(['2', null, '3']);
+        expect(await store.hashGetMany('h', [])).toEqual([]);
+        expect(await store.hashGetMany('absent', ['a'])).toEqual([null]);
         await store.commit([{ op: 'hashDelete', key: 'h', field: 'a' }, { op: 'hashDelete', key: 'h', field: 'zz' }]);
         expect(await store.hashGetAll('h')).toEqual({ b: '2' });
       });
@@ -352,6 +355,7 @@ export function describeKeyValueStoreContract(
           ['incr set', () => store.incr('set')],
           ['hashGet str', () => store.hashGet('str', 'f')],
           ['hashGetAll list', () => store.hashGetAll('list')],
+          ['hashGetMany set', () => store.hashGetMany('set', ['f'])],
           ['setMembers list', () => store.setMembers('list')],
           ['setIsMember str', () => store.setIsMember('str', 'm')],
           ['setSize hash', () => store.setSize('hash')],
