@@ -12,6 +12,9 @@ bash tools/infra/up.sh
 step "chromium (browser tests)"
 bash tools/test/ensure-chromium.sh
 
+step "models (cached, SHA-256 pinned)"
+npm run --silent setup:models
+
 step "lint"
 npm run --silent lint  # computes the Nx project graph first: module-boundary rules need it
 
