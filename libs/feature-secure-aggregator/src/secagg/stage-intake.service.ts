@@ -26,6 +26,9 @@ import { SessionRepository, groupKey, type GroupRef, type PartialSum, type Sessi
 
 type ProtocolStage = Exclude<SessionStage, 'Finished' | 'Aborted'>;
 
+/** Groups whose mirror (O(n·k) state) a replica keeps; the oldest go first. */
+const MAX_MIRRORS = 64;
+
 /** How often a watched group's stage pointer is read while devices long-poll it. */
 const WATCH_INTERVAL_MS = 50;
 
@@ -140,6 +143,7 @@ export class StageIntakeService implements OnModuleDestroy {
   private async pointerOf(ref: GroupRef): Promise<StagePointer> {
     const pointer = await this.sessions.pointer(ref);
     if (pointer === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.RoundNotFound, `round ${ref.roundId} has no SecAgg+ session (yet)`);
+    if (pointer.stage === Stage.Finished || pointer.stage === Stage.Aborted) this.forget(groupKey(ref));
     return pointer;
   }
 
@@ -152,9 +156,15 @@ export class StageIntakeService implements OnModuleDestroy {
     if (raw === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.SessionClosed, `the SecAgg+ session of round ${ref.roundId} has ended`);
     const server = SecAggServer.restore(decodeState<ServerState>(raw), this.suite);
     if (server.stage !== stage) throw new SecureAggregatorError(SecAggErrorCode.OutOfOrder, `the session moved on to ${server.stage}; try again`);
+    if (cached !== undefined) this.forget(key); // a new stage: the old mirror and partial sum are history
+    while (this.mirrors.size >= MAX_MIRRORS) this.forget(this.mirrors.keys().next().value!); // groups long ended
     this.mirrors.set(key, { stage, server });
-    if (cached !== undefined) this.partials.delete(key); // a new stage: the old partial sum is history
     return server;
+  }
+
+  private forget(key: string): void {
+    this.mirrors.delete(key);
+    this.partials.delete(key);
   }
 
   /** Resolves when the group's stage is no longer `stage` (one poller per group), or null after the long-poll limit. */
