@@ -12,8 +12,9 @@ bash tools/infra/up.sh
 step "chromium (browser tests)"
 bash tools/test/ensure-chromium.sh
 
-step "models (cached, SHA-256 pinned)"
+step "models and data sets (cached, SHA-256 pinned)"
 npm run --silent setup:models
+npm run --silent setup:data
 
 step "lint"
 npm run --silent lint  # computes the Nx project graph first: module-boundary rules need it
