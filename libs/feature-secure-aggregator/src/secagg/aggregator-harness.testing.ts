@@ -23,7 +23,7 @@ import { SecureAggregatorModule } from '../secure-aggregator.module';
 export const DEVICE_KEY = 'device-key-0123456789abcdefghijklm';
 
 export const FAST_OPTIONS: SecAggOptions = {
-  stageTimeoutMs: 1_500,
+  stageTimeoutMs: 3_000,
   deadlineSweepMs: 50,
   maxGroupSize: 1_000,
   corruptFraction: 0.05,

@@ -14,7 +14,7 @@
  * - fewer than t devices at any stage aborts the group (the library zeroes its sum); a round whose
  *   groups together have fewer than `minSurvivors` contributors releases nothing.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
@@ -61,7 +61,7 @@ export function quantizationScale(cohortSize: number, clipNorm: number): number 
 }
 
 @Injectable()
-export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
+export class SessionLifecycleService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SecAggSessions');
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
@@ -69,6 +69,8 @@ export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
   private readonly noise = new GaussianSampler();
   /** Groups whose stage this process is closing now (a second trigger waits for the first). */
   private readonly closing = new Map<string, Promise<void>>();
+  /** When this process started serving (after its subscriptions joined): see sweepDeadlines. */
+  private startedAt = Date.now();
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -82,6 +84,11 @@ export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
     // Failure policy: retry-then-dlq — registrations and rounds are independent, handlers idempotent.
     await this.bus.subscribe(ClientRegistered, (event) => this.recordIdentityKey(event), { group: 'secure-aggregator.identity-keys', policy: 'retry-then-dlq' });
     await this.bus.subscribe(RoundOpened, (event) => this.openRound(event), { group: 'secure-aggregator.rounds', policy: 'retry-then-dlq' });
+  }
+
+  /** Deadlines are swept once the whole application is up (a restart can wait long for its consumer group). */
+  onApplicationBootstrap(): void {
+    this.startedAt = Date.now();
     this.sweeper = setInterval(() => {
       this.sweeping = this.sweeping.then(() => this.sweepDeadlines()).catch((error: unknown) => this.logger.error({ err: error }, 'deadline sweep failed'));
     }, this.options.deadlineSweepMs);
@@ -177,14 +184,19 @@ export class SessionLifecycleService implements OnModuleInit, OnModuleDestroy {
     return run;
   }
 
-  /** Open groups past their deadline; other replicas' groups only after the takeover grace. */
+  /**
+   * Open groups past their deadline; other replicas' groups only after the takeover grace. A
+   * process closes nothing at a deadline until it has been up for one stage timeout: after a
+   * restart, the devices that kept retrying while it was down get a whole stage to land.
+   */
   async sweepDeadlines(): Promise<void> {
     const now = Date.now();
+    const notBefore = this.startedAt + this.options.stageTimeoutMs;
     for (const ref of await this.sessions.openGroups()) {
       const pointer = await this.sessions.pointer(ref);
       if (pointer === null) continue;
       const grace = this.ownsGroup(ref.group) ? 0 : this.options.takeoverGraceMs;
-      if (Date.parse(pointer.deadline) + grace <= now) await this.closeStage(ref, pointer.stage).catch((error: unknown) => this.logger.error({ err: error, roundId: ref.roundId, group: ref.group }, 'closing a stage failed'));
+      if (Math.max(Date.parse(pointer.deadline) + grace, notBefore) <= now) await this.closeStage(ref, pointer.stage).catch((error: unknown) => this.logger.error({ err: error, roundId: ref.roundId, group: ref.group }, 'closing a stage failed'));
     }
   }
 
