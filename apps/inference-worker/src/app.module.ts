@@ -1,18 +1,24 @@
 /**
- * inference-worker: the deployable exists (health, metrics, config, bus) so the platform's shape
- * is complete; the multi-modal item encoder it will run is the encoder issue's work and is not
- * here yet — the worker consumes nothing and embeds nothing today.
+ * inference-worker: the multi-modal item encoder (text + image, ONNX Runtime, cpu or cuda) behind
+ * a dynamic batcher. Embeds every catalog item (CatalogItemUpserted → CatalogItemEmbedded) and
+ * answers `POST /v1/embed` at query time; ready once the encoder is warmed up.
  */
 import { type DynamicModule, Module } from '@nestjs/common';
+import { InferenceWorkerModule, inferenceWorkerHttpOptions, inferenceWorkerOptionsFromConfig } from '@cohort/feature-inference-worker';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { InferenceWorkerConfig } from './inference-worker.config';
 
 @Module({})
 export class AppModule {
   static forRoot(config: InferenceWorkerConfig): DynamicModule {
+    const options = inferenceWorkerOptionsFromConfig(config);
     return {
       module: AppModule,
-      imports: [CohortCommonModule.forRoot({ service: 'inference-worker', config }), CohortInfrastructureModule.forRoot(config)],
+      imports: [
+        CohortCommonModule.forRoot({ service: 'inference-worker', config, http: inferenceWorkerHttpOptions(options) }),
+        CohortInfrastructureModule.forRoot(config),
+        InferenceWorkerModule.forRoot(options),
+      ],
     };
   }
 }

@@ -22,4 +22,5 @@ export * from './http/devices.http';
 export * from './http/problem.http';
 export * from './http/model.http';
 export * from './http/privacy.http';
+export * from './http/catalog.http';
 export * from './http/secagg.http';

@@ -1,18 +1,20 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CatalogController } from './catalog/catalog.controller';
+import { CatalogService } from './catalog/catalog.service';
 import { ModelPrivacyConsumer } from './recommendations/model-privacy.consumer';
 import { ModelPromotedConsumer, SERVING_OPTIONS, type ServingOptions } from './recommendations/model-promoted.consumer';
 import { RecommendationsController } from './recommendations/recommendations.controller';
 import { RecommendationsService } from './recommendations/recommendations.service';
 import { ServingModel } from './recommendations/serving-model';
 
-/** recommendation-serving: the recommendation API over the production model, hot-swapped. */
+/** recommendation-serving: the recommendation API over the production model, hot-swapped; the catalog API for commerce backends. */
 @Module({})
 export class RecommendationServingModule {
   static forRoot(options: ServingOptions): DynamicModule {
     return {
       module: RecommendationServingModule,
-      controllers: [RecommendationsController],
-      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer, ModelPrivacyConsumer],
+      controllers: [RecommendationsController, CatalogController],
+      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer, ModelPrivacyConsumer, CatalogService],
       exports: [RecommendationsService, ServingModel],
     };
   }

@@ -1,0 +1,58 @@
+/**
+ * What the worker needs of the item encoder (`@cohort/encoder`'s `ItemEncoder` satisfies it
+ * structurally), and the factory that builds one. The worker depends on this port only, so its
+ * batching, consumer and HTTP code are unit-tested with a fake, and the ONNX encoder is the one
+ * adapter (onnx-item-encoder.factory.ts) that integration tests and production use.
+ */
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+/** A decoded image, row-major, 8 bits per channel. */
+export interface DecodedImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly data: Uint8Array;
+}
+
+/** One item to encode: text, image or both (at least one). */
+export interface ItemInput {
+  readonly text?: string;
+  readonly image?: DecodedImage;
+}
+
+export interface ItemEncoderPort {
+  /** Names the weights and the fusion: every embedding carries it. */
+  readonly version: string;
+  readonly dimension: number;
+  /** The provider the sessions run on, the one asked for, and whether it fell back to cpu. */
+  readonly provider: ExecutionProvider;
+  readonly requestedProvider: ExecutionProvider;
+  readonly fellBack: boolean;
+  /** One embedding per item, in order; one session run per modality for the whole batch. */
+  encodeItems(items: readonly ItemInput[]): Promise<Float32Array[]>;
+  warmUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ImageLimits {
+  readonly maxBytes: number;
+  readonly maxPixels: number;
+}
+
+/** Decodes a PNG or JPEG file; throws InferenceWorkerError (invalid-image / image-too-large). */
+export type ImageDecoder = (bytes: Uint8Array, limits: ImageLimits) => DecodedImage;
+
+export interface EncoderSettings {
+  /** Where `npm run setup:models` left the ONNX files; undefined: the encoder's default directory. */
+  readonly modelDir?: string;
+  readonly executionProvider: ExecutionProvider;
+  readonly intraOpThreads?: number;
+}
+
+/** Builds the encoder (loads its sessions) and the image decoder that goes with it. */
+export interface ItemEncoderFactory {
+  load(settings: EncoderSettings): Promise<ItemEncoderPort>;
+  readonly decodeImage: ImageDecoder;
+}
+
+export const ITEM_ENCODER_FACTORY = Symbol.for('cohort.ItemEncoderFactory');
