@@ -1,5 +1,6 @@
 /**
- * Every service of Cohort in one Nest application: one port, the embedded bus and in-memory
+ * Every service of Cohort in one Nest application (the item encoder, inference-worker, runs on its
+ * own until recommendations use embeddings): one port, the embedded bus and in-memory
  * stores behind the same ports the distributed adapters implement. The scheduler asks the
  * accountant in-process instead of over HTTP.
  */
