@@ -150,7 +150,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
         cohort: members.map((clientId) => ({ clientId, identityPublicKey: keys.get(clientId)! })),
       });
       const pointer: StagePointer = { stage: Stage.AdvertiseKeys, deadline, expected: members.length };
-      return { meta: { params, members }, pointer, state: encodeState(server.state) };
+      return { params, members, pointer, state: encodeState(server.state) };
     });
     if (await this.sessions.createRound({ ...base, groups: groups.length }, groups)) {
       this.logger.log(

@@ -41,9 +41,12 @@ export interface GroupRef {
   readonly group: number;
 }
 
-export interface GroupMeta {
+/** A group as it opens: its parameters, devices, first stage and the server state on its ring. */
+export interface NewGroup {
   readonly params: SecAggParams;
   readonly members: readonly ClientId[];
+  readonly pointer: StagePointer;
+  readonly state: string;
 }
 
 export interface StagePointer {
@@ -71,7 +74,7 @@ const RELEASED = (roundId: RoundId) => `secagg:round:${roundId}:released`;
 const OPEN_GROUPS = 'secagg:open-groups';
 const IDENTITY_KEYS = 'secagg:identity-keys';
 const group = ({ roundId, group: g }: GroupRef) => `secagg:group:${roundId}/${g}`;
-const META = (ref: GroupRef) => `${group(ref)}:meta`;
+const PARAMS = (ref: GroupRef) => `${group(ref)}:params`;
 const POINTER = (ref: GroupRef) => `${group(ref)}:pointer`;
 const STATE = (ref: GroupRef) => `${group(ref)}:state`;
 const INBOX = (ref: GroupRef, stage: SessionStage) => `${group(ref)}:inbox:${stage}`;
@@ -111,17 +114,17 @@ export class SessionRepository {
   // ── opening ───────────────────────────────────────────────────────────────────────────────
 
   /** Creates the round and its groups once; a redelivered RoundOpened changes nothing. */
-  createRound(record: RoundRecord, groups: readonly { meta: GroupMeta; pointer: StagePointer; state: string }[]): Promise<boolean> {
+  createRound(record: RoundRecord, groups: readonly NewGroup[]): Promise<boolean> {
     const ops: WriteOp[] = [{ op: 'set', key: ROUND(record.roundId), value: JSON.stringify(record) }];
-    groups.forEach(({ meta, pointer, state }, g) => {
+    groups.forEach(({ params, members, pointer, state }, g) => {
       const ref = { roundId: record.roundId, group: g };
       ops.push(
-        { op: 'set', key: META(ref), value: JSON.stringify(meta) },
+        { op: 'set', key: PARAMS(ref), value: JSON.stringify(params) },
         { op: 'set', key: POINTER(ref), value: JSON.stringify(pointer) },
         { op: 'set', key: STATE(ref), value: state },
         { op: 'setAdd', key: OPEN_GROUPS, members: [groupKey(ref)] },
       );
-      for (const clientId of meta.members) ops.push({ op: 'hashSet', key: MEMBER_GROUP(record.roundId), field: clientId, value: String(g) });
+      for (const clientId of members) ops.push({ op: 'hashSet', key: MEMBER_GROUP(record.roundId), field: clientId, value: String(g) });
     });
     return this.store.commit(ops, { unlessExists: `${ROUND(record.roundId)}:created` });
   }
@@ -142,8 +145,8 @@ export class SessionRepository {
     return g === null ? null : Number(g);
   }
 
-  async meta(ref: GroupRef): Promise<GroupMeta | null> {
-    return parsed<GroupMeta>(await this.store.get(META(ref)));
+  async params(ref: GroupRef): Promise<SecAggParams | null> {
+    return parsed<SecAggParams>(await this.store.get(PARAMS(ref)));
   }
 
   async pointer(ref: GroupRef): Promise<StagePointer | null> {

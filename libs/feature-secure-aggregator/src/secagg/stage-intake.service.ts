@@ -22,7 +22,7 @@ import {
 import { SecureAggregatorError, SecureAggregatorErrorCode } from './secure-aggregator.error';
 import { SessionLifecycleService } from './session-lifecycle.service';
 import { CRYPTO_SUITE, SECAGG_OPTIONS, type SecAggOptions } from './secagg.options';
-import { SessionRepository, groupKey, type GroupRef, type PartialSum, type SessionStage, type StagePointer } from './session.repository';
+import { SessionRepository, groupKey, type GroupRef, type PartialSum, type RoundRecord, type SessionStage, type StagePointer } from './session.repository';
 
 type ProtocolStage = Exclude<SessionStage, 'Finished' | 'Aborted'>;
 
@@ -58,11 +58,10 @@ export class StageIntakeService implements OnModuleDestroy {
 
   /** The device's view as JSON in the secagg codec: the summary plus its request of the stage. */
   async view(roundId: RoundId, clientId: ClientId, after?: SessionStage): Promise<string> {
-    const ref = await this.locate(roundId, clientId);
+    const { ref, record } = await this.locate(roundId, clientId);
     let pointer = await this.pointerOf(ref);
     if (after !== undefined && pointer.stage === after) pointer = (await this.watch(ref, after)) ?? pointer;
-    const meta = (await this.sessions.meta(ref))!;
-    const record = (await this.sessions.round(roundId))!;
+    const params = (await this.sessions.params(ref))!;
     let request: string | null = null;
     let participating: boolean;
     if (pointer.stage === Stage.AdvertiseKeys) participating = true;
@@ -79,7 +78,7 @@ export class StageIntakeService implements OnModuleDestroy {
       groups: record.groups,
       stage: pointer.stage,
       stageDeadline: pointer.deadline,
-      params: meta.params,
+      params,
       endpoint: replicas.length === 0 ? null : replicas[ref.group % replicas.length]!,
       participating,
       ...(pointer.abortReason === undefined ? {} : { abortReason: pointer.abortReason }),
@@ -90,7 +89,7 @@ export class StageIntakeService implements OnModuleDestroy {
 
   /** Takes one stage message (JSON text in the codec, or the masked input's words). */
   async accept(roundId: RoundId, clientId: ClientId, stage: ProtocolStage, body: string | Uint8Array): Promise<{ accepted: true; stage: ProtocolStage }> {
-    const ref = await this.locate(roundId, clientId);
+    const { ref } = await this.locate(roundId, clientId);
     const pointer = await this.pointerOf(ref);
     expectStage(pointer, stage);
     const mirror = await this.mirror(ref, pointer.stage);
@@ -133,11 +132,12 @@ export class StageIntakeService implements OnModuleDestroy {
     });
   }
 
-  private async locate(roundId: RoundId, clientId: ClientId): Promise<GroupRef> {
-    if ((await this.sessions.round(roundId)) === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.RoundNotFound, `round ${roundId} has no SecAgg+ session (yet)`);
+  private async locate(roundId: RoundId, clientId: ClientId): Promise<{ ref: GroupRef; record: RoundRecord }> {
+    const record = await this.sessions.round(roundId);
+    if (record === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.RoundNotFound, `round ${roundId} has no SecAgg+ session (yet)`);
     const group = await this.sessions.groupOf(roundId, clientId);
     if (group === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.NotInSession, `device ${clientId} is not in the SecAgg+ session of round ${roundId}`);
-    return { roundId, group };
+    return { ref: { roundId, group }, record };
   }
 
   private async pointerOf(ref: GroupRef): Promise<StagePointer> {
