@@ -54,37 +54,46 @@ export class KafkaTopicAdmin {
     try {
       const existing = new Set(await this.admin.listTopics());
       const missing = specs.filter((spec) => !existing.has(spec.name));
-      if (missing.length === 0) return;
-      let creationError: unknown;
-      try {
-        // kafkajs's own waitForLeaders gives up on the first UNKNOWN_TOPIC_OR_PARTITION a broker
-        // answers while the new topic's metadata propagates; `waitUntilLed` below tolerates it.
-        await this.admin.createTopics({
-          waitForLeaders: false,
-          topics: missing.map((spec) => ({
-            topic: spec.name,
-            numPartitions: spec.partitions,
-            replicationFactor: this.replicationFactor,
-            configEntries: [
-              { name: 'retention.ms', value: String(spec.retentionMs ?? -1) },
-              { name: 'cleanup.policy', value: spec.cleanupPolicy },
-              { name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) },
-            ],
-          })),
-        });
-      } catch (error) {
-        // Often "already exists": another process created some of them meanwhile, which is success.
-        creationError = error;
-      }
-      if (!(await this.waitUntilLed(missing))) throw creationError ?? new Error('the new topics did not get partition leaders in time');
-      if (creationError === undefined) this.logger.info({ topics: missing.map((spec) => spec.name) }, 'topics created');
+      const creationError = missing.length > 0 ? await this.createMissing(missing) : undefined;
+      // Existing topics are waited for too: another process may have created them a moment ago.
+      if (!(await this.waitUntilLed(specs))) throw creationError ?? new Error('the topics did not get partition leaders in time');
+      if (missing.length > 0 && creationError === undefined) this.logger.info({ topics: missing.map((spec) => spec.name) }, 'topics created');
     } catch (error) {
       const { name, message } = describeError(error);
       throw new BusError('topic-setup-failed', `could not create topics ${specs.map((spec) => spec.name).join(', ')} (${name}: ${message}); check that the broker is reachable and allows topic creation`, { cause: error });
     }
   }
 
-  /** True once every partition of every topic has a leader; false after `LEADER_WAIT_MS`. */
+  /** Asks for the topics; returns the broker's refusal instead of throwing it. */
+  private async createMissing(specs: readonly TopicSpec[]): Promise<unknown> {
+    try {
+      // kafkajs's own waitForLeaders gives up on the first UNKNOWN_TOPIC_OR_PARTITION a broker
+      // answers while the new topic's metadata propagates; `waitUntilLed` tolerates it.
+      await this.admin.createTopics({
+        waitForLeaders: false,
+        topics: specs.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor: this.replicationFactor,
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs ?? -1) },
+            { name: 'cleanup.policy', value: spec.cleanupPolicy },
+            { name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) },
+          ],
+        })),
+      });
+      return undefined;
+    } catch (error) {
+      // Often "already exists": another process created some of them meanwhile, which is success.
+      return error;
+    }
+  }
+
+  /**
+   * True once every partition of every topic has a leader that serves it; false after
+   * `LEADER_WAIT_MS`. A leader in the metadata is not enough: a broker may still answer
+   * NOT_LEADER_FOR_PARTITION for a moment, which kafkajs's admin calls do not retry.
+   */
   private async waitUntilLed(specs: readonly TopicSpec[]): Promise<boolean> {
     const deadline = Date.now() + LEADER_WAIT_MS;
     for (;;) {
@@ -98,9 +107,13 @@ export class KafkaTopicAdmin {
           const partitions = topics.find((topic) => topic.name === spec.name)?.partitions ?? [];
           return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0);
         });
-        if (led) return true;
+        if (led) {
+          for (const spec of specs) await this.admin.fetchTopicOffsets(spec.name);
+          return true;
+        }
       } catch {
-        // UNKNOWN_TOPIC_OR_PARTITION / LEADER_NOT_AVAILABLE while the topic is being set up.
+        // UNKNOWN_TOPIC_OR_PARTITION / LEADER_NOT_AVAILABLE / NOT_LEADER_FOR_PARTITION while the
+        // topic is being set up.
       }
       if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 100));
