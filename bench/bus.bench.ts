@@ -13,17 +13,15 @@
  * Prints a table, writes bench/results/bus.json. Needs the broker: if 127.0.0.1:9092 does not
  * answer it runs `bash tools/infra/up.sh`, and stops with a clear message if that fails.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { defineEvent, type EventDefinition } from '@cohort/contracts';
 import { EmbeddedEventBus, KafkaEventBus, type EventBus } from '@cohort/bus';
-import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
+import { BROKERS, ensureBroker } from './kafka-broker';
 
-const BROKERS = ['127.0.0.1:9092'];
 const ROOT = resolve(__dirname, '..');
 const RESULTS = resolve(ROOT, 'bench/results/bus.json');
 const PIPELINE = 64;
@@ -140,30 +138,6 @@ async function runCase(busName: Row['bus'], bus: EventBus, spec: Case): Promise<
     msgsPerSec: round(spec.messages / seconds, 0),
     mbPerSec: round((spec.messages * spec.messageBytes) / seconds / 1_000_000, 2),
   };
-}
-
-async function brokerAnswers(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'bus-bench-probe', brokers: BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-async function ensureBroker(): Promise<void> {
-  if (await brokerAnswers()) return;
-  console.error('Kafka does not answer on 127.0.0.1:9092; running tools/infra/up.sh ...');
-  try {
-    execFileSync('bash', [resolve(ROOT, 'tools/infra/up.sh')], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 240_000 });
-  } catch (error) {
-    throw new Error(`could not start the Kafka broker with tools/infra/up.sh (${(error as Error).message}); start it with \`npm run infra:up\` and run the bench again`);
-  }
-  if (!(await brokerAnswers())) throw new Error('tools/infra/up.sh finished but Kafka still does not answer on 127.0.0.1:9092');
 }
 
 async function main(): Promise<void> {

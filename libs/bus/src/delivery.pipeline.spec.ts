@@ -43,7 +43,9 @@ describe('delivery pipeline', () => {
     expect(() => resolveSubscribeOptions({ group: 'g', policy: 'skip' as never })).toThrow(/options.policy/);
     expect(() => resolveSubscribeOptions({ group: 'g', policy: 'retry-then-dlq', maxRetries: -1 })).toThrow(/options.maxRetries/);
     expect(() => resolveSubscribeOptions({ group: 'g', policy: 'retry-then-dlq', retryBackoffMs: Number.NaN })).toThrow(/options.retryBackoffMs/);
-    expect(resolveSubscribeOptions({ group: 'g', policy: 'stop-on-failure' })).toEqual({ group: 'g', policy: 'stop-on-failure', maxRetries: 3, retryBackoffMs: 100 });
+    expect(() => resolveSubscribeOptions({ group: 'g', policy: 'retry-then-dlq', concurrency: 0 })).toThrow(/options.concurrency/);
+    expect(() => resolveSubscribeOptions({ group: 'g', policy: 'retry-then-dlq', concurrency: 1.5 })).toThrow(/options.concurrency/);
+    expect(resolveSubscribeOptions({ group: 'g', policy: 'stop-on-failure' })).toEqual({ group: 'g', policy: 'stop-on-failure', maxRetries: 3, retryBackoffMs: 100, concurrency: 1 });
   });
 
   it('doubles the backoff each retry and caps a single wait', () => {

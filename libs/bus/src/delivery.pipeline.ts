@@ -20,6 +20,7 @@ import {
   type DeliveryContext,
   type DlqCode,
   type EventHandler,
+  MAX_CONCURRENCY,
   type FailurePolicy,
   type SubscribeOptions,
 } from './event-bus.port';
@@ -52,6 +53,7 @@ export interface ResolvedSubscribeOptions {
   readonly policy: FailurePolicy;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
+  readonly concurrency: number;
 }
 
 /** No single backoff wait is longer than this, whatever the doubling reaches. */
@@ -73,7 +75,11 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubs
   if (!Number.isFinite(retryBackoffMs) || retryBackoffMs < 0 || retryBackoffMs > MAX_BACKOFF_MS) {
     throw new BusError('invalid-argument', `options.retryBackoffMs must be from 0 to ${MAX_BACKOFF_MS}, got ${retryBackoffMs}`);
   }
-  return { group, policy, maxRetries, retryBackoffMs };
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new BusError('invalid-argument', `options.concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
+  }
+  return { group, policy, maxRetries, retryBackoffMs, concurrency };
 }
 
 /** The wait before retry number `retry` (1-based): backoff · 2^(retry−1), capped. */

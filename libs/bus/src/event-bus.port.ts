@@ -9,9 +9,12 @@
  *   active span) is injected into the headers. The correlation id defaults to that of the event
  *   being handled, else a fresh one. Resolves once the broker has the message.
  * - subscribe: one consumer group per (service, purpose); consumers sharing a group split the
- *   partitions; per-partition sequential delivery, hence per-key ordering; the handler's promise
- *   resolves before the offset is committed (offset + 1), so delivery is at least once and a
- *   handler must be idempotent. A group that has never committed starts at the earliest retained
+ *   partitions; per-partition sequential delivery by default, hence per-key ordering; the
+ *   handler's promise resolves before the offset is committed (offset + 1), so delivery is at
+ *   least once and a handler must be idempotent. With `concurrency` n > 1 up to n messages of a
+ *   partition are handled at once, never two of one key (per-key order still holds), and the
+ *   committed offset only passes a message once it and every earlier one of its partition are
+ *   done (after a crash, what was handled past that point is delivered again). A group that has never committed starts at the earliest retained
  *   message. The bus also skips an eventId the group already handled in this process (a bounded
  *   LRU of recent ids: it catches re-publishes and redeliveries, it is not a durable guarantee).
  * - failure policy, stated by every consumer:
@@ -48,9 +51,16 @@ export interface SubscribeOptions {
   readonly maxRetries?: number;
   /** First backoff; doubles each retry (default 100 ms). */
   readonly retryBackoffMs?: number;
+  /**
+   * Messages of one partition handled at once, never two with the same key (default 1: one after
+   * the other). For independent events whose handler waits on something that batches (a model,
+   * a remote service); ordered streams keep 1.
+   */
+  readonly concurrency?: number;
 }
 
 export const DEFAULT_MAX_RETRIES = 3;
+export const MAX_CONCURRENCY = 1024;
 export const DEFAULT_RETRY_BACKOFF_MS = 100;
 
 export interface DeliveryContext {

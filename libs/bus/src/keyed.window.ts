@@ -12,12 +12,14 @@ export type WindowOutcome = 'commit' | 'keep';
 interface Slot {
   readonly offset: bigint;
   outcome: WindowOutcome | undefined;
+  /** Resolves once the message settled and the window took note. */
+  settled?: Promise<void>;
 }
 
 export class KeyedWindow {
   private readonly slots: Slot[] = [];
   private readonly busyKeys = new Set<string>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Slot>();
   private wakeUp: (() => void) | undefined;
   /** The highest commit point reached and not yet passed to `commit`. */
   private target: bigint | undefined;
@@ -53,8 +55,9 @@ export class KeyedWindow {
     if (this.keptOne) return false;
     const slot: Slot = { offset, outcome: undefined };
     this.slots.push(slot);
+    this.running.add(slot);
     if (key !== null) this.busyKeys.add(key);
-    const run = (async () => {
+    slot.settled = (async () => {
       try {
         slot.outcome = await handle();
       } catch {
@@ -62,17 +65,16 @@ export class KeyedWindow {
       }
       if (key !== null) this.busyKeys.delete(key);
       if (slot.outcome === 'keep') this.keptOne = true;
+      this.running.delete(slot);
       this.advance();
-      this.running.delete(run);
       this.wakeUp?.();
     })();
-    this.running.add(run);
     return true;
   }
 
   /** Resolves once every started message settled and every commit it allowed was made; rejects with a failed commit. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    while (this.running.size > 0) await Promise.all([...this.running].map((slot) => slot.settled));
     await this.flushed; // no commit point can be reached once nothing runs
     if (this.commitError !== undefined) throw this.commitError;
   }

@@ -10,13 +10,14 @@ const spec = (name: string, partitions = 1): TopicSpec => ({ name, key: 'roundId
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function member(topic: string, behaviour: (record: RawRecord) => 'commit' | 'keep' = () => 'commit') {
+function member(topic: string, behaviour: (record: RawRecord) => 'commit' | 'keep' | Promise<'commit' | 'keep'> = () => 'commit', concurrency = 1) {
   const seen: string[] = [];
   const stopped = new Set<number>();
   const released: number[] = [];
   let active = true;
   const m: EmbeddedMember & { seen: string[]; stopped: Set<number>; released: number[]; deactivate(): void } = {
     topic,
+    concurrency,
     seen,
     stopped,
     released,
@@ -106,5 +107,26 @@ describe('EmbeddedBroker', () => {
     expect(healthy.seen).toEqual(['poison', 'behind']);
     expect(stuck.released).toEqual([0]);
     expect(stuck.stopped.size).toBe(0);
+  });
+
+  it('with concurrency, runs several keys of a partition at once, one per key, and commits up to the oldest unsettled message', async () => {
+    const broker = new EmbeddedBroker();
+    broker.ensureTopic(spec('t'));
+    const release = new Map<string, () => void>();
+    const busy = member('t', (record) => new Promise((resolve) => release.set(new TextDecoder().decode(record.value), () => resolve('commit'))), 4);
+    broker.join('g', busy);
+    for (const [key, text] of [['a', 'a0'], ['b', 'b0'], ['a', 'a1'], ['c', 'c0'], ['d', 'd0'], ['e', 'e0']]) broker.append('t', key!, bytes(text!), {});
+    await sleep(20);
+    expect(busy.seen).toEqual(['a0', 'b0']); // a1 waits for a0, and everything after it waits in offset order
+    release.get('b0')!();
+    await sleep(20);
+    expect(broker.committedOffset('g', 't', 0)).toBe(0); // a0 still runs
+    release.get('a0')!();
+    await sleep(20);
+    expect(busy.seen).toEqual(['a0', 'b0', 'a1', 'c0', 'd0', 'e0']); // a1 free, then c0 and d0, e0 fills the fourth place
+    expect(broker.committedOffset('g', 't', 0)).toBe(2);
+    for (const text of ['e0', 'c0', 'a1', 'd0']) release.get(text)!();
+    await sleep(20);
+    expect(broker.committedOffset('g', 't', 0)).toBe(6);
   });
 });

@@ -5,11 +5,13 @@
  * Several `EmbeddedEventBus` instances may share one broker, as processes share a cluster.
  *
  * Invariants:
- * - one delivery loop per (group, topic, partition): a partition's messages reach the group one at
- *   a time, in offset order, so per-key order holds and a message is never with two members at once;
- * - the committed offset only moves when the member says so (`commit`), to `offset + 1`;
- * - a partition moves to another member only between two messages (when a member joins, leaves or
- *   closes), and the new owner starts at the committed offset;
+ * - one delivery loop per (group, topic, partition): a partition's messages reach its owner in
+ *   offset order, at most `concurrency` at once and never two of one key (a `KeyedWindow`), so
+ *   per-key order holds and a message is never with two members at once;
+ * - the committed offset only moves when the member says so (`commit`), to `offset + 1`, and only
+ *   past messages that all settled with `commit`;
+ * - a partition moves to another member only between two windows (when a member joins, leaves or
+ *   closes, the running window drains first), and the new owner starts at the committed offset;
  * - memory is bounded: each partition keeps at most `maxRecordsPerPartition` records and
  *   `maxBytesPerPartition` bytes of values, the oldest go first (like Kafka retention, regardless
  *   of consumers); a group behind the log start jumps to it.
@@ -17,6 +19,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { dlqSpecOf, type TopicSpec } from '@cohort/contracts';
 import { BusError } from '../bus.error';
+import { KeyedWindow } from '../keyed.window';
 import { partitionForKey } from '../murmur2.partitioner';
 
 /** One message as stored in (and read back from) a topic. */
@@ -33,6 +36,8 @@ export interface RawRecord {
 /** What a delivery loop asks of the member that owns a partition. */
 export interface EmbeddedMember {
   readonly topic: string;
+  /** Messages of one partition it handles at once (1: one after the other). */
+  readonly concurrency: number;
   /** False once the member starts closing: it gets no new message. */
   isActive(): boolean;
   /** True while the member holds this partition stopped ('stop-on-failure'). */
@@ -230,16 +235,20 @@ export class EmbeddedBroker {
           }
           if (!owner || owner.isStopped(partition)) return;
           if (committed[partition]! < log.startOffset) committed[partition] = log.startOffset;
-          const record = log.read(committed[partition]!);
-          if (!record) return;
-          const outcome = await owner.deliver(toRaw(topic, partition, record));
-          if (outcome === 'commit') {
-            committed[partition] = record.offset + 1;
-          } else if (owner.isActive() && !owner.isStopped(partition)) {
-            // Kept by a member that is neither closing nor stopped: wait for the next wake-up
-            // rather than spin on the same message.
-            return;
+          const window = new KeyedWindow(owner.concurrency, (next) => {
+            committed[partition] = Number(next);
+          });
+          for (let position = committed[partition]!; this.ownerOf(state, topic, partition) === owner && !owner.isStopped(partition); ) {
+            const record = log.read(position);
+            if (!record || !(await window.start(BigInt(record.offset), record.key, () => owner.deliver(toRaw(topic, partition, record))))) break;
+            position = record.offset + 1;
           }
+          await window.drain();
+          // Kept by a member that is neither closing nor stopped: wait for the next wake-up rather
+          // than spin on the same message.
+          if (window.kept && owner.isActive() && !owner.isStopped(partition)) return;
+          // Caught up: a later append wakes the loop again (no await between here and `finally`).
+          if (!window.kept && !log.read(Math.max(committed[partition]!, log.startOffset))) return;
         }
       } catch {
         // Members report their own failures and answer 'keep'; nothing else here can throw.

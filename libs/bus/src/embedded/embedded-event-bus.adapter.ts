@@ -50,6 +50,10 @@ class EmbeddedSubscription<D extends EventDefinition> implements EmbeddedMember,
     this.topic = definition.topic.name;
   }
 
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   isActive(): boolean {
     return this.closing === undefined;
   }

@@ -1,27 +1,31 @@
 /**
  * The event bus on Apache Kafka (kafkajs): an idempotent producer keyed with Kafka's murmur2
  * partitioner (concurrent publishes share requests, see `kafka-produce.batcher.ts`), and one
- * consumer per subscription with `autoCommit: false` that commits `offset + 1` after the shared
- * delivery pipeline (`delivery.pipeline.ts`) says the message is handled, a known duplicate, or
- * copied to `.dlq`.
+ * consumer per subscription with `autoCommit: false` that hands each fetched batch of a
+ * partition to a `KeyedWindow` (`concurrency` messages at once, one per key) and commits up to
+ * the first message the shared delivery pipeline (`delivery.pipeline.ts`) did not report as
+ * handled, a known duplicate, or copied to `.dlq`.
  *
  * Invariants:
- * - commit only what was processed: one commit per message, after its outcome, from inside
- *   `eachMessage` (kafkajs drops commits once its runner is stopping, so `close()` stops fetching
- *   by pausing, waits for in-flight messages, and only then disconnects);
+ * - commit only what was processed: the committed offset and kafkajs's fetch position move past
+ *   a message only when it and every earlier message of its batch are done, from inside
+ *   `eachBatch` (kafkajs drops commits once its runner is stopping, so `close()` stops fetching
+ *   by pausing, waits for in-flight messages, and only then disconnects); what a batch left
+ *   unresolved is fetched again;
  * - a stopped partition ('stop-on-failure') is paused and never handled again by this consumer
- *   (a guard in `eachMessage` holds even if kafkajs restarts the consumer and forgets the pause);
+ *   (a guard in `eachBatch` holds even if kafkajs restarts the consumer and forgets the pause);
  *   when a rebalance gives it to another member, this one forgets its stop and that member
  *   retries from the committed offset;
  * - no environment is read here: everything comes from the constructor options.
  */
 import { ALL_TOPICS, MAX_EVENT_BYTES, dlqSpecOf, dlqTopicOf, type Envelope, type EventDefinition, type PayloadOf } from '@cohort/contracts';
-import { Kafka, logLevel, type Admin, type Consumer, type EachMessagePayload, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import { assertBusOpen, BusError } from '../bus.error';
 import { describeError, noopBusLogger, type BusLogger } from '../bus.logger';
 import { inProducerSpan } from '../bus.tracing';
 import { deliver, resolveSubscribeOptions, type ResolvedSubscribeOptions } from '../delivery.pipeline';
 import { encodeEvent } from '../event.codec';
+import { KeyedWindow, type WindowOutcome } from '../keyed.window';
 import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscription } from '../event-bus.port';
 import { partitionForKey } from '../murmur2.partitioner';
 import { RecentIdsByGroup, type RecentIdsCache } from '../recent-ids.cache';
@@ -39,7 +43,7 @@ export interface KafkaConsumerTuning {
   readonly heartbeatInterval?: number;
   /** Fetch long-poll; bounds how long `close()` waits for an idle fetch (default 1 000 ms). */
   readonly maxWaitTimeInMs?: number;
-  /** Partitions of one subscription handled in parallel, each still sequential (default 6). */
+  /** Partitions of one subscription handled in parallel (default 6); within one, `concurrency` applies. */
   readonly partitionsConsumedConcurrently?: number;
   /** kafkajs retry of the consumer's own requests (default kafkajs's). */
   readonly retry?: RetryOptions;
@@ -132,8 +136,9 @@ class KafkaSubscription<D extends EventDefinition> implements Subscription {
       await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
       await this.consumer.run({
         autoCommit: false,
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.tuning.partitionsConsumedConcurrently ?? 6,
-        eachMessage: (payload) => this.track(this.onMessage(payload)),
+        eachBatch: (payload) => this.track(this.onBatch(payload)),
       });
       await Promise.race([
         joined,
@@ -159,18 +164,42 @@ class KafkaSubscription<D extends EventDefinition> implements Subscription {
     return work;
   }
 
-  private async onMessage({ partition, message, heartbeat, pause }: EachMessagePayload): Promise<void> {
-    if (this.closing || this.stopped.has(partition)) {
-      // Not ours to handle any more: leave it uncommitted and stop fetching this partition.
-      pause();
-      return;
+  private async onBatch({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    const window = new KeyedWindow(this.options.concurrency, async (next) => {
+      resolveOffset((next - 1n).toString());
+      await this.consumer.commitOffsets([{ topic: this.topic, partition, offset: next.toString() }]);
+    });
+    let rebalancing: unknown;
+    for (const message of batch.messages) {
+      if (this.closing || this.stopped.has(partition)) {
+        // Not ours to handle any more: leave it uncommitted and stop fetching this partition.
+        pause();
+        break;
+      }
+      if (!isRunning() || isStale()) break;
+      const key = message.key === null ? null : message.key.toString('utf8');
+      if (!(await window.start(BigInt(message.offset), key, () => this.deliverOne(partition, key, message, heartbeat)))) break;
+      try {
+        await heartbeat(); // sent at most once per heartbeat interval
+      } catch (error) {
+        // The group is rebalancing: start nothing more, finish what runs, and let kafkajs rejoin.
+        rebalancing = error;
+        break;
+      }
     }
+    await window.drain();
+    if (this.closing || this.stopped.has(partition)) pause();
+    if (rebalancing !== undefined) throw rebalancing;
+  }
+
+  private async deliverOne(partition: number, key: string | null, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<WindowOutcome> {
     const outcome = await deliver(
       {
         topic: this.topic,
         partition,
         offset: message.offset,
-        key: message.key === null ? null : message.key.toString('utf8'),
+        key,
         value: message.value ?? new Uint8Array(0),
         headers: headersToStrings(message.headers),
       },
@@ -192,15 +221,13 @@ class KafkaSubscription<D extends EventDefinition> implements Subscription {
       case 'handled':
       case 'duplicate':
       case 'dead-lettered':
-        await this.consumer.commitOffsets([{ topic: this.topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        return;
+        return 'commit';
       case 'stopped':
         this.stopped.add(partition);
-        pause();
-        return;
+        return 'keep';
       case 'aborted':
         // Closing (already paused) or losing the partition to a rebalance: left uncommitted.
-        return;
+        return 'keep';
     }
   }
 

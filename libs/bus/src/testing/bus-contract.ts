@@ -174,6 +174,54 @@ export function describeEventBusContract(harness: BusContractHarness): void {
       expect(new Set(keys.map((key) => partitionForKey(key, PARTITIONS))).size).toBe(PARTITIONS);
     });
 
+    it('with concurrency, handles keys of one partition at once, never two of one key, each key in order', async () => {
+      const bus = await newBus();
+      const def = pingEvent('concurrent');
+      const keys = Array.from({ length: 6 }, (_, i) => keyOnPartition(`conc-${i}`, 0));
+      const perKey = 5;
+      for (let seq = 0; seq < perKey; seq++) for (const key of keys) await bus.publish(def, { id: `${key}/${seq}`, key, seq });
+
+      const byKey = new Map<string, number[]>();
+      const running = new Set<string>();
+      let most = 0;
+      let overlapSameKey = false;
+      await bus.subscribe(def, async (event) => {
+        const { key, seq } = event.payload;
+        if (running.has(key)) overlapSameKey = true;
+        running.add(key);
+        most = Math.max(most, running.size);
+        await sleep(20);
+        running.delete(key);
+        byKey.set(key, [...(byKey.get(key) ?? []), seq]);
+      }, { group: group('concurrent'), policy: 'retry-then-dlq', concurrency: 4 });
+      await waitFor(() => [...byKey.values()].reduce((n, list) => n + list.length, 0) === keys.length * perKey, waitTimeoutMs, 'all events');
+
+      expect(overlapSameKey).toBe(false);
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(4);
+      for (const key of keys) expect(byKey.get(key), key).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('with concurrency, commits no further than the oldest unfinished message: the next consumer gets what lies past it again', async () => {
+      const bus = await newBus();
+      const def = pingEvent('commit-point');
+      const shared = group('commit-point');
+      const [stuckKey, freeKey] = [keyOnPartition('stuck', 0), keyOnPartition('free', 0)];
+      await bus.publish(def, { id: 'stuck', key: stuckKey, seq: 0 });
+      await bus.publish(def, { id: 'free', key: freeKey, seq: 1 });
+      const first = await recorder(bus, def, { group: shared, policy: 'retry-then-dlq', concurrency: 2, retryBackoffMs: 30_000 }, (event) => {
+        if (event.payload.id === 'stuck') throw new Error('not now');
+      });
+      await waitFor(() => first.handled.length === 1 && first.seen.length === 2, waitTimeoutMs, 'one handled, one failing');
+      await bus.close(); // cuts the stuck message's backoff short: it stays uncommitted, and so does the one after it
+
+      const next = await newBus();
+      const after = await recorder(next, def, { group: shared, policy: 'retry-then-dlq' });
+      await waitFor(() => after.handled.length >= 2, waitTimeoutMs, 'both again');
+      await sleep(settleMs);
+      expect(after.handled.map((event) => event.payload.id)).toEqual(['stuck', 'free']);
+    });
+
     it('splits a group\'s partitions between two consumers: every event handled once, each key by one consumer', async () => {
       const [busA, busB] = [await newBus(), await newBus()];
       const def = pingEvent('split');
