@@ -32,10 +32,11 @@ import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { defaultModelDir, ItemEncoder, type DecodedImage } from '@cohort/encoder';
+import { defaultModelDir, ItemEncoder } from '@cohort/encoder';
 import { catalogItemText, EmbeddingService, inferenceWorkerOptionsFromConfig, itemEncoderPort, onnxItemEncoderFactory, type ItemEncoderFactory, type ItemInput } from '@cohort/feature-inference-worker';
 import { Logger } from '@nestjs/common';
 import { MetricsRegistry, ReadinessRegistry } from '@cohort/nest-common';
+import { benchItemFields, benchPicture } from './catalog-items';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = resolve(ROOT, 'bench/results/encoder.json');
@@ -53,36 +54,8 @@ interface Row {
   overheadRatio: number;
 }
 
-const ADJECTIVES = ['linen', 'leather', 'ceramic', 'wool', 'recycled', 'stainless', 'organic cotton', 'walnut', 'canvas', 'glass'];
-const NOUNS = ['shirt', 'tote bag', 'mug', 'scarf', 'water bottle', 'desk lamp', 'notebook', 'sneakers', 'phone case', 'serving bowl'];
-const CATEGORIES = ['Apparel', 'Bags', 'Kitchen', 'Accessories', 'Home', 'Office', 'Footwear', 'Electronics'];
-
 function catalogItems(): ItemInput[] {
-  return Array.from({ length: POOL }, (_, i) => {
-    const adjective = ADJECTIVES[i % ADJECTIVES.length]!;
-    const noun = NOUNS[(i * 7) % NOUNS.length]!;
-    const text = catalogItemText({
-      title: `${adjective[0]!.toUpperCase()}${adjective.slice(1)} ${noun}, model ${100 + i}`,
-      category: CATEGORIES[i % CATEGORIES.length],
-      description: `A ${adjective} ${noun} made to last. ${'Ships in recyclable packaging. '.repeat(1 + (i % 4))}Care: see label.`,
-    });
-    return { text, image: picture(320, 240, i + 1) };
-  });
-}
-
-function picture(width: number, height: number, seed: number): DecodedImage {
-  const data = new Uint8Array(width * height * 3);
-  const [cx, cy, r2] = [width * (0.3 + 0.4 * ((seed * 0.37) % 1)), height * (0.3 + 0.4 * ((seed * 0.61) % 1)), (Math.min(width, height) / 4) ** 2];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r2;
-      data[i] = inside ? (seed * 53) % 256 : (x * 255) / width;
-      data[i + 1] = inside ? (seed * 97) % 256 : (y * 255) / height;
-      data[i + 2] = ((x + y + seed * 31) * 3) % 256;
-    }
-  }
-  return { width, height, channels: 3, data };
+  return Array.from({ length: POOL }, (_, i) => ({ text: catalogItemText(benchItemFields(i)), image: benchPicture(320, 240, i + 1) }));
 }
 
 const cpuMsSince = (start: NodeJS.CpuUsage) => {

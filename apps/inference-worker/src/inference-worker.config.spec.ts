@@ -12,6 +12,7 @@ describe('InferenceWorkerConfig', () => {
       encoder: { executionProvider: 'cpu' },
       batching: { maxBatch: 32, maxWaitMs: 5, queueLimit: 256 },
       consumerGroup: 'inference-worker.catalog',
+      consumerConcurrency: 32,
       consumeCatalog: true,
     });
   });
@@ -24,10 +25,12 @@ describe('InferenceWorkerConfig', () => {
       COHORT_ENCODER_QUEUE_LIMIT: '1024',
       COHORT_ENCODER_MODEL_DIR: '/models/v1',
       COHORT_ENCODER_THREADS: '4',
+      COHORT_ENCODER_CONSUMER_CONCURRENCY: '16',
     });
     expect(inferenceWorkerOptionsFromConfig(config)).toMatchObject({
       encoder: { executionProvider: 'cuda', modelDir: '/models/v1', intraOpThreads: 4 },
       batching: { maxBatch: 64, maxWaitMs: 2.5, queueLimit: 1024 },
+      consumerConcurrency: 16,
     });
   });
 

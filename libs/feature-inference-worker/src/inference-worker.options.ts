@@ -15,6 +15,11 @@ export const inferenceWorkerConfigShape = {
   COHORT_ENCODER_MAX_WAIT_MS: z.coerce.number().min(0).max(10_000).default(5),
   /** Items waiting at most (≥ max batch); beyond it HTTP answers 503 and consumers pause. */
   COHORT_ENCODER_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(256),
+  /**
+   * Catalog items of one partition in flight at once, one per item id (default: the max batch, so
+   * that one partition alone can fill a batch). Each holds its image bytes while it waits.
+   */
+  COHORT_ENCODER_CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   /** Directory of the ONNX files and vocabulary (default: `.cache/models/<pinned version>`, see `npm run setup:models`). */
   COHORT_ENCODER_MODEL_DIR: z.string().min(1).optional(),
   /** ORT intra-op threads per session (default: ORT's choice, one per core). */
@@ -34,6 +39,8 @@ export interface InferenceWorkerOptions {
   readonly maxImagePixels: number;
   /** Consumer group of the catalog consumer: replicas share it and split the partitions. */
   readonly consumerGroup: string;
+  /** Catalog items of one partition in flight at once. */
+  readonly consumerConcurrency: number;
   /** false: HTTP only, no catalog consumer (default true). */
   readonly consumeCatalog: boolean;
 }
@@ -62,6 +69,7 @@ export function inferenceWorkerOptionsFromConfig(config: Readonly<Record<string,
     maxImageBytes: values.COHORT_ENCODER_MAX_IMAGE_BYTES,
     maxImagePixels: values.COHORT_ENCODER_MAX_IMAGE_PIXELS,
     consumerGroup: DEFAULT_CONSUMER_GROUP,
+    consumerConcurrency: values.COHORT_ENCODER_CONSUMER_CONCURRENCY ?? values.COHORT_ENCODER_MAX_BATCH,
     consumeCatalog: true,
   };
 }

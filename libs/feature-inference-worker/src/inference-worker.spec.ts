@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '@cohort/blob-store';
-import { DLQ_HEADERS, EmbeddedBroker, EmbeddedEventBus } from '@cohort/bus';
+import { DLQ_HEADERS, EmbeddedBroker, EmbeddedEventBus, partitionForKey } from '@cohort/bus';
 import { CatalogItemEmbedded, CatalogItemUpserted, EmbedResponse, ItemId, TOPICS, type PayloadOf } from '@cohort/contracts';
 import { COHORT_NEST_APP_OPTIONS, CohortCommonModule, CohortInfrastructureModule, commonConfigSchema, parseConfig } from '@cohort/nest-common';
 import { CatalogItemConsumer } from './catalog/catalog-item.consumer';
@@ -310,6 +310,32 @@ describe('inference-worker catalog consumer (embedded bus)', () => {
     broker.append(TOPICS.catalogItemUpserted.name, 'sku-both', new TextEncoder().encode(JSON.stringify(envelope)), {});
     await until(() => broker.read(dlq).length === before + 2, 'the second dead letter');
     expect(broker.read(dlq).at(-1)!.headers).toMatchObject({ [DLQ_HEADERS.code]: 'bad-payload' });
+  });
+
+  it('fills a batch from one partition, and embeds two versions of one item in order', async () => {
+    const localBroker = new EmbeddedBroker();
+    const encoder = new FakeItemEncoder();
+    const producer = new EmbeddedEventBus({ broker: localBroker, producer: 'recommendation-serving' });
+    await producer.start();
+    // A batch leaves when 8 items wait, or after a second: whatever the consumer had in flight.
+    const local = await startWorker({ broker: localBroker, blobs: new MemoryBlobStore(), encoder, env: { COHORT_ENCODER_MAX_BATCH: '8', COHORT_ENCODER_MAX_WAIT_MS: '1000' } });
+    try {
+      expect(await local.app.get(CatalogItemConsumer).started()).toBe(true);
+      const onePartition = Array.from({ length: 200 }, (_, i) => `sku-window-${i}`).filter((id) => partitionForKey(id, TOPICS.catalogItemUpserted.partitions) === 0);
+      const ids = onePartition.slice(0, 7).map((id) => ItemId.parse(id));
+      const titles: string[] = []; // itemId:embedding, in the order published
+      await producer.subscribe(CatalogItemEmbedded, async ({ payload }) => void titles.push(`${payload.itemId}:${payload.embedding.join(',')}`), { group: 'window-reader', policy: 'retry-then-dlq' });
+      for (const itemId of ids) await producer.publish(CatalogItemUpserted, { itemId, title: `first ${itemId}` });
+      await producer.publish(CatalogItemUpserted, { itemId: ids[0]!, title: 'second version' });
+      await until(() => titles.length === 8, 'eight embeddings', 10_000);
+
+      expect(encoder.batches).toEqual([7, 1]); // seven items at once; the second version waited for the first
+      const first = (title: string) => `${ids[0]}:${Array.from(fakeEmbedding({ text: title })).join(',')}`;
+      expect(titles.filter((entry) => entry.startsWith(`${ids[0]}:`))).toEqual([first(`first ${ids[0]}`), first('second version')]);
+    } finally {
+      await local.app.close();
+      await producer.close();
+    }
   });
 
   it('pauses consumption instead of refusing items when the encoder queue is full', async () => {

@@ -4,8 +4,10 @@
  * CatalogItemEmbedded, keyed by item id on a compacted topic and carrying the encoder version.
  *
  * Replicas share one consumer group and split the partitions. It subscribes only once the
- * encoder is warmed up. Back-pressure: the handler waits for room in the encoder queue, and the
- * bus fetches a partition's next message only after the handler resolved, so a full queue pauses
+ * encoder is warmed up. Up to `consumerConcurrency` items of a partition are in flight at once
+ * (one per item id, so the latest version of an item is embedded last), enough to fill a batch
+ * from one partition. Back-pressure: the handler waits for room in the encoder queue, and the bus
+ * starts no further message of a partition while its window is full, so a full queue pauses
  * consumption instead of dropping or refusing items.
  *
  * Failure policy: retry-then-dlq — items are independent facts. An item that can never be encoded
@@ -48,6 +50,7 @@ export class CatalogItemConsumer implements OnModuleInit, BeforeApplicationShutd
       this.subscription = await this.bus.subscribe(CatalogItemUpserted, (event) => this.handle(event), {
         group: this.options.consumerGroup,
         policy: 'retry-then-dlq',
+        concurrency: this.options.consumerConcurrency,
       });
       this.logger.log({ topic: CatalogItemUpserted.topic.name, group: this.options.consumerGroup }, 'consuming catalog items');
     })().catch((error: unknown) => {
