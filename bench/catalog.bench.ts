@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { PNG } from 'pngjs';
 import { MemoryBlobStore } from '@cohort/blob-store';
 import { KafkaEventBus } from '@cohort/bus';
@@ -34,6 +34,7 @@ import { CatalogItemEmbedded, CatalogItemUpserted, ItemId, TOPICS } from '@cohor
 import { defaultModelDir, ItemEncoder } from '@cohort/encoder';
 import { CatalogItemConsumer, EmbeddingService, inferenceWorkerOptionsFromConfig, itemEncoderPort, onnxItemEncoderFactory, type ItemEncoderFactory, type ItemEncoderPort } from '@cohort/feature-inference-worker';
 import { MetricsRegistry, ReadinessRegistry } from '@cohort/nest-common';
+import { groupAtTopicEnd } from '@cohort/testing';
 import { benchItemFields, benchPicture } from './catalog-items';
 import { BROKERS, ensureBroker } from './kafka-broker';
 
@@ -55,12 +56,8 @@ interface Row {
 /** The production adapter, counting its batches. */
 function countingEncoder(inner: ItemEncoderPort, counts: { batches: number; items: number }): ItemEncoderPort {
   return {
-    get version() {
-      return inner.version;
-    },
-    get dimension() {
-      return inner.dimension;
-    },
+    version: inner.version,
+    dimension: inner.dimension,
     provider: inner.provider,
     requestedProvider: inner.requestedProvider,
     fellBack: inner.fellBack,
@@ -72,12 +69,6 @@ function countingEncoder(inner: ItemEncoderPort, counts: { batches: number; item
     warmUp: () => inner.warmUp(),
     close: () => inner.close(),
   };
-}
-
-/** Places `group` at the current end of `topic`, so that it reads only what comes next. */
-async function groupAtEnd(admin: Admin, group: string, topic: string): Promise<void> {
-  const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
-  await admin.setOffsets({ groupId: group, topic, partitions });
 }
 
 async function main(): Promise<void> {
@@ -107,7 +98,7 @@ async function main(): Promise<void> {
   const embedded = new Set<string>();
   let onEmbedded: () => void = () => undefined;
   const readerGroup = `catalog-bench-reader-${run}`;
-  await groupAtEnd(admin, readerGroup, TOPICS.catalogItemEmbedded.name);
+  await groupAtTopicEnd(admin, readerGroup, TOPICS.catalogItemEmbedded.name);
   await bus.subscribe(CatalogItemEmbedded, async ({ payload }) => {
     embedded.add(payload.itemId);
     onEmbedded();
@@ -115,17 +106,15 @@ async function main(): Promise<void> {
 
   console.log(`catalog ingestion on Kafka (${BROKERS[0]}), encoder ${reference.version} on cpu; ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${ITEMS} items per sample, ${REPEATS} samples per setting`);
   const totals = new Map<number, { items: number; ms: number; batches: number; encoded: number }>(SETTINGS.map((c) => [c, { items: 0, ms: 0, batches: 0, encoded: 0 }]));
-  let embeddings: EmbeddingService | undefined;
+  // One warmed-up service for every sample: the batching settings are the same in all of them.
+  const embeddings = new EmbeddingService(factory, inferenceWorkerOptionsFromConfig({}), new MetricsRegistry('bench', { defaultMetrics: false }), new ReadinessRegistry());
+  await embeddings.onModuleInit();
+  await embeddings.whenReady();
   for (let sample = 0; sample < REPEATS * SETTINGS.length; sample++) {
     const concurrency = SETTINGS[(sample + Math.floor(sample / SETTINGS.length)) % SETTINGS.length]!;
     const options = { ...inferenceWorkerOptionsFromConfig({ COHORT_ENCODER_CONSUMER_CONCURRENCY: String(concurrency) }), consumerGroup: `catalog-bench-${run}-${sample}` };
-    if (!embeddings) {
-      embeddings = new EmbeddingService(factory, options, new MetricsRegistry('bench', { defaultMetrics: false }), new ReadinessRegistry());
-      await embeddings.onModuleInit();
-      await embeddings.whenReady();
-    }
 
-    await groupAtEnd(admin, options.consumerGroup, TOPICS.catalogItemUpserted.name);
+    await groupAtTopicEnd(admin, options.consumerGroup, TOPICS.catalogItemUpserted.name);
     const ids = Array.from({ length: ITEMS }, (_, i) => `bench-${run}-${sample}-${i}`);
     await Promise.all(
       ids.map((itemId, i) => bus.publish(CatalogItemUpserted, { itemId: ItemId.parse(itemId), ...benchItemFields(i), image: photos[i % photos.length]! })),

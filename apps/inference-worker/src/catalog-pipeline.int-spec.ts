@@ -22,6 +22,7 @@ import { CatalogItemConsumer, EmbeddingService, InferenceWorkerModule, inference
 import { CATALOG_JSON_LIMIT, RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { COHORT_NEST_APP_OPTIONS, CohortCommonModule, CohortInfrastructureModule, commonConfigSchema, parseConfig } from '@cohort/nest-common';
 import { MemoryKeyValueStore } from '@cohort/state';
+import { groupAtTopicEnd } from '@cohort/testing';
 
 const BROKERS = ['127.0.0.1:9092'];
 const KEY = 'test-backend-key-0123456789abcdefgh';
@@ -65,7 +66,7 @@ describe('catalog API → Kafka → inference-worker → CatalogItemEmbedded', (
     serving = await start('recommendation-serving', RecommendationServingModule.forRoot({ planId: PlanId.parse(`plan-pipeline-${run}`), instanceId: `pipeline-${run}` }), { jsonLimit: CATALOG_JSON_LIMIT });
     await admin.connect(); // serving's bus has created the registry topics
     const topic = TOPICS.catalogItemUpserted.name;
-    await admin.setOffsets({ groupId: group, topic, partitions: (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })) });
+    await groupAtTopicEnd(admin, group, topic);
     const options = { ...inferenceWorkerOptionsFromConfig({}), consumerGroup: group };
     worker = await start('inference-worker', InferenceWorkerModule.forRoot(options), inferenceWorkerHttpOptions(options));
     await worker.get(EmbeddingService).whenReady();

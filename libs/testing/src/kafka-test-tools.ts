@@ -1,7 +1,7 @@
 /**
  * Kafka and Redis helpers for suites that run Cohort's real services: start from empty registry
- * topics and an empty Redis database, and read a topic back from its beginning with a throwaway
- * consumer group. (Test topics of other suites, `cohort.test.*`, are left alone.)
+ * topics and an empty Redis database, read a topic back from its beginning with a throwaway
+ * consumer group, and place a new group at a topic's end. (Test topics of other suites, `cohort.test.*`, are left alone.)
  */
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
@@ -42,4 +42,10 @@ export async function readTopic(kafka: Kafka, topic: string, expected: number): 
   await new Promise((r) => setTimeout(r, 500));
   await consumer.disconnect();
   return messages;
+}
+
+/** Places `group` at the current end of `topic`, so that it reads only what is published next. */
+export async function groupAtTopicEnd(admin: Admin, group: string, topic: string): Promise<void> {
+  const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
+  await admin.setOffsets({ groupId: group, topic, partitions });
 }

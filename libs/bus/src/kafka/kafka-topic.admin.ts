@@ -108,7 +108,7 @@ export class KafkaTopicAdmin {
           return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0);
         });
         if (led) {
-          for (const spec of specs) await this.admin.fetchTopicOffsets(spec.name);
+          await Promise.all(specs.map((spec) => this.admin.fetchTopicOffsets(spec.name)));
           return true;
         }
       } catch {
