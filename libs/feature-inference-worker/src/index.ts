@@ -2,6 +2,7 @@
 export { InferenceWorkerModule } from './inference-worker.module';
 export {
   inferenceWorkerConfigShape,
+  refineInferenceWorkerConfig,
   inferenceWorkerOptionsFromConfig,
   inferenceWorkerHttpOptions,
   INFERENCE_WORKER_OPTIONS,

@@ -30,7 +30,22 @@ export const inferenceWorkerConfigShape = {
   COHORT_ENCODER_MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).max(400_000_000).default(40_000_000),
 };
 
-const InferenceWorkerConfigValues = z.object(inferenceWorkerConfigShape);
+/**
+ * The cross-field rule of the shape: the queue holds at least one full batch
+ * (COHORT_ENCODER_QUEUE_LIMIT ≥ COHORT_ENCODER_MAX_BATCH). Apps pass it to `.superRefine` of the
+ * schema they merge the shape into, so a bad pair is a config error naming
+ * COHORT_ENCODER_QUEUE_LIMIT; `inferenceWorkerOptionsFromConfig` applies it too.
+ */
+export function refineInferenceWorkerConfig(
+  config: { readonly COHORT_ENCODER_MAX_BATCH: number; readonly COHORT_ENCODER_QUEUE_LIMIT: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.COHORT_ENCODER_QUEUE_LIMIT < config.COHORT_ENCODER_MAX_BATCH) {
+    ctx.addIssue({ code: 'custom', path: ['COHORT_ENCODER_QUEUE_LIMIT'], message: `must be at least COHORT_ENCODER_MAX_BATCH (${config.COHORT_ENCODER_MAX_BATCH})` });
+  }
+}
+
+const InferenceWorkerConfigValues = z.object(inferenceWorkerConfigShape).superRefine(refineInferenceWorkerConfig);
 
 export interface InferenceWorkerOptions {
   readonly encoder: EncoderSettings;
@@ -52,9 +67,6 @@ export const DEFAULT_CONSUMER_GROUP = 'inference-worker.catalog';
 /** Options from an app's parsed config; variables its schema does not carry take their defaults. */
 export function inferenceWorkerOptionsFromConfig(config: Readonly<Record<string, unknown>>): InferenceWorkerOptions {
   const values = InferenceWorkerConfigValues.parse(config);
-  if (values.COHORT_ENCODER_QUEUE_LIMIT < values.COHORT_ENCODER_MAX_BATCH) {
-    throw new RangeError(`COHORT_ENCODER_QUEUE_LIMIT (${values.COHORT_ENCODER_QUEUE_LIMIT}) must be at least COHORT_ENCODER_MAX_BATCH (${values.COHORT_ENCODER_MAX_BATCH})`);
-  }
   return {
     encoder: {
       modelDir: values.COHORT_ENCODER_MODEL_DIR,

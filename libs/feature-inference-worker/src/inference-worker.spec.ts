@@ -6,7 +6,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryBlobStore } from '@cohort/blob-store';
 import { DLQ_HEADERS, EmbeddedBroker, EmbeddedEventBus, partitionForKey } from '@cohort/bus';
 import { CatalogItemEmbedded, CatalogItemUpserted, EmbedResponse, ItemId, TOPICS, type PayloadOf } from '@cohort/contracts';
@@ -295,6 +295,22 @@ describe('inference-worker catalog consumer (embedded bus)', () => {
     await until(() => broker.read(dlq).length === before + 1, 'the dead letter', 10_000);
     expect(broker.read(dlq).at(-1)).toMatchObject({ key: 'sku-missing', headers: { [DLQ_HEADERS.code]: 'handler-failed' } });
     expect(broker.read(dlq).at(-1)!.headers[DLQ_HEADERS.reason]).toMatch(/BlobStoreError/);
+  });
+
+  it('sends an item whose claim-checked image is over the byte limit to .dlq without reading the blob', async () => {
+    const dlq = `${TOPICS.catalogItemUpserted.name}.dlq`;
+    const before = broker.read(dlq).length;
+    const image = await blobs.put(new Uint8Array(LIMITS.maxBytes + 1), 'image/png');
+    const get = vi.spyOn(blobs, 'get');
+    try {
+      await backend.publish(CatalogItemUpserted, { itemId: ItemId.parse('sku-huge'), title: 'Poster', image });
+      await until(() => broker.read(dlq).length === before + 1, 'the dead letter', 10_000);
+      expect(broker.read(dlq).at(-1)).toMatchObject({ key: 'sku-huge', headers: { [DLQ_HEADERS.code]: 'handler-failed' } });
+      expect(broker.read(dlq).at(-1)!.headers[DLQ_HEADERS.reason]).toContain(`InferenceWorkerError: the image is ${LIMITS.maxBytes + 1} bytes`);
+      expect(get.mock.calls.filter(([ref]) => ref.uri === image.uri)).toEqual([]);
+    } finally {
+      get.mockRestore();
+    }
   });
 
   it('sends undecodable events straight to .dlq', async () => {

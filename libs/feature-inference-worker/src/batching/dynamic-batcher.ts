@@ -4,12 +4,12 @@
  * It knows nothing of ONNX or Nest; the embedding service puts the item encoder behind it.
  *
  * Invariants:
- * - at most `concurrency` batches run at once (default 1: one ORT session already uses every
- *   intra-op thread, two concurrent runs only compete for them);
+ * - one batch runs at a time (one ORT session already uses every intra-op thread, two concurrent
+ *   runs only compete for them);
  * - a batch is dispatched as soon as `maxBatch` inputs are queued, or when the oldest queued input
- *   has waited `maxWaitMs`, whichever comes first, and only when a run slot is free; inputs queued
- *   while a batch runs go in the next one, in submission order;
- * - back-pressure: at most `queueLimit` inputs wait (not counting the batches running). When the
+ *   has waited `maxWaitMs`, whichever comes first, and only when no batch is running; inputs
+ *   queued while a batch runs go in the next one, in submission order;
+ * - back-pressure: at most `queueLimit` inputs wait (not counting the batch running). When the
  *   queue is full `submit` rejects at once with `BatcherRejection('queue-full')` (HTTP answers
  *   503), or, with `{ wait: true }`, waits for room first (a consumer pauses instead of dropping);
  * - error isolation: a failed run rejects only the inputs of its own batch; with
@@ -50,13 +50,9 @@ export interface DynamicBatcherOptions<I, O> {
   readonly queueLimit: number;
   /** Runs one batch; must resolve to one output per input, in order. */
   readonly run: (inputs: readonly I[]) => Promise<readonly O[]>;
-  /** Batches running at once (default 1). */
-  readonly concurrency?: number;
   /** Re-run a failed batch input by input (default true). */
   readonly isolateFailures?: boolean;
   readonly observer?: BatcherObserver;
-  /** Milliseconds clock (default Date.now; tests use fake timers). */
-  readonly now?: () => number;
 }
 
 export interface SubmitOptions {
@@ -82,9 +78,7 @@ export class DynamicBatcher<I, O> {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
   readonly queueLimit: number;
-  private readonly concurrency: number;
   private readonly isolateFailures: boolean;
-  private readonly now: () => number;
   private readonly queue: Array<Entry<I, O>> = [];
   private readonly roomWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly settled = new Set<Promise<void>>();
@@ -99,9 +93,7 @@ export class DynamicBatcher<I, O> {
     }
     this.maxWaitMs = options.maxWaitMs;
     this.queueLimit = positiveInteger('queueLimit', options.queueLimit, this.maxBatch);
-    this.concurrency = positiveInteger('concurrency', options.concurrency ?? 1, 1);
     this.isolateFailures = options.isolateFailures ?? true;
-    this.now = options.now ?? Date.now;
   }
 
   /** Inputs waiting for a batch. */
@@ -109,7 +101,7 @@ export class DynamicBatcher<I, O> {
     return this.queue.length;
   }
 
-  /** Batches running now. */
+  /** Batches running now (0 or 1). */
   get inFlight(): number {
     return this.running;
   }
@@ -131,7 +123,7 @@ export class DynamicBatcher<I, O> {
       throw new BatcherRejection('closed', 'the encoder is shutting down');
     }
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ input, enqueuedAt: this.now(), resolve, reject });
+      this.queue.push({ input, enqueuedAt: Date.now(), resolve, reject });
       this.depthChanged();
       this.pump();
     });
@@ -150,8 +142,8 @@ export class DynamicBatcher<I, O> {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const waited = this.now() - this.queue[0]!.enqueuedAt;
+    while (this.running === 0 && this.queue.length > 0) {
+      const waited = Date.now() - this.queue[0]!.enqueuedAt;
       if (!this.closing && this.queue.length < this.maxBatch && waited < this.maxWaitMs) {
         this.armTimer(this.maxWaitMs - waited);
         return;
@@ -175,12 +167,12 @@ export class DynamicBatcher<I, O> {
   }
 
   private async runBatch(batch: Array<Entry<I, O>>): Promise<void> {
-    const started = this.now();
+    const started = Date.now();
     let outputs: readonly O[];
     try {
       outputs = await this.runChecked(batch.map((entry) => entry.input));
     } catch (error) {
-      this.options.observer?.batchFinished?.(batch.length, this.now() - started, false);
+      this.options.observer?.batchFinished?.(batch.length, Date.now() - started, false);
       if (!this.isolateFailures || batch.length === 1) {
         for (const entry of batch) entry.reject(error);
         return;
@@ -195,7 +187,7 @@ export class DynamicBatcher<I, O> {
       }
       return;
     }
-    this.options.observer?.batchFinished?.(batch.length, this.now() - started, true);
+    this.options.observer?.batchFinished?.(batch.length, Date.now() - started, true);
     batch.forEach((entry, index) => entry.resolve(outputs[index]!));
   }
 

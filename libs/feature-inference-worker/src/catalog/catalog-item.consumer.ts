@@ -22,7 +22,7 @@ import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus, type Subscription } from '@cohort/bus';
 import { CatalogItemEmbedded, CatalogItemUpserted, type Envelope, type PayloadOf } from '@cohort/contracts';
 import { EmbeddingService } from '../embedding/embedding.service';
-import { InferenceWorkerError } from '../inference-worker.error';
+import { InferenceWorkerError, InferenceWorkerErrorCode } from '../inference-worker.error';
 import { INFERENCE_WORKER_OPTIONS, type InferenceWorkerOptions } from '../inference-worker.options';
 import { catalogItemText } from './catalog-item-text';
 
@@ -70,16 +70,26 @@ export class CatalogItemConsumer implements OnModuleInit, BeforeApplicationShutd
     await this.subscription?.close();
   }
 
-  /** The image file: from the blob store (claim check, verified), inline, or none. */
+  /**
+   * The image file: from the blob store (claim check, verified), inline, or none. A claim check
+   * whose `byteLength` exceeds `maxImageBytes` is refused (`image-too-large`) before the blob is
+   * read: the store verifies that length, so the blob could only be refused after the fetch and
+   * the hash, on every retry.
+   */
   private async imageOf(payload: PayloadOf<typeof CatalogItemUpserted>): Promise<Uint8Array | undefined> {
-    if (payload.image !== undefined) return this.blobs.get(payload.image);
+    if (payload.image !== undefined) {
+      if (payload.image.byteLength > this.options.maxImageBytes) {
+        throw new InferenceWorkerError(InferenceWorkerErrorCode.ImageTooLarge, `the image is ${payload.image.byteLength} bytes; at most ${this.options.maxImageBytes} are accepted`);
+      }
+      return this.blobs.get(payload.image);
+    }
     if (payload.imageData !== undefined) return new Uint8Array(Buffer.from(payload.imageData.data, 'base64'));
     return undefined;
   }
 
   private async handle({ payload, correlationId }: Upserted): Promise<void> {
-    const imageBytes = await this.imageOf(payload);
     try {
+      const imageBytes = await this.imageOf(payload);
       const embedding = await this.embeddings.embed({ text: catalogItemText(payload), imageBytes }, { source: 'catalog', wait: true });
       await this.bus.publish(CatalogItemEmbedded, {
         itemId: payload.itemId,

@@ -134,10 +134,6 @@ export class EmbeddingService implements OnModuleInit, OnApplicationShutdown {
     await this.warmed;
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   /** Items waiting for a batch now. */
   get queueDepth(): number {
     return this.batcher?.depth ?? 0;
@@ -204,9 +200,7 @@ export class EmbeddingService implements OnModuleInit, OnApplicationShutdown {
     }
     let image: DecodedImage | undefined;
     if (input.imageBytes !== undefined) {
-      if (input.imageBytes.length > this.options.maxImageBytes) {
-        throw new InferenceWorkerError(InferenceWorkerErrorCode.ImageTooLarge, `the image is ${input.imageBytes.length} bytes; at most ${this.options.maxImageBytes} are accepted`);
-      }
+      // The decoder refuses more than `maxBytes` bytes (image-too-large) before it reads a header.
       image = this.factory.decodeImage(input.imageBytes, { maxBytes: this.options.maxImageBytes, maxPixels: this.options.maxImagePixels });
     }
     if (text === undefined && image === undefined) {

@@ -4,21 +4,10 @@
  * batching, consumer and HTTP code are unit-tested with a fake, and the ONNX encoder is the one
  * adapter (onnx-item-encoder.factory.ts) that integration tests and production use.
  */
-export type ExecutionProvider = 'cpu' | 'cuda';
+import type { DecodedImage, ExecutionProvider, ItemInput } from '@cohort/encoder';
 
-/** A decoded image, row-major, 8 bits per channel. */
-export interface DecodedImage {
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 3;
-  readonly data: Uint8Array;
-}
-
-/** One item to encode: text, image or both (at least one). */
-export interface ItemInput {
-  readonly text?: string;
-  readonly image?: DecodedImage;
-}
+/** The encoder's own types (type-only: the port pulls in no ONNX code). */
+export type { DecodedImage, ExecutionProvider, ItemInput } from '@cohort/encoder';
 
 export interface ItemEncoderPort {
   /** Names the weights and the fusion: every embedding carries it. */
@@ -39,7 +28,11 @@ export interface ImageLimits {
   readonly maxPixels: number;
 }
 
-/** Decodes a PNG or JPEG file; throws InferenceWorkerError (invalid-image / image-too-large). */
+/**
+ * Decodes a PNG or JPEG file; throws InferenceWorkerError (invalid-image / image-too-large).
+ * Invariant: more than `limits.maxBytes` bytes is image-too-large, refused before anything is
+ * decoded (the embedding service relies on it and does not check the byte length itself).
+ */
 export type ImageDecoder = (bytes: Uint8Array, limits: ImageLimits) => DecodedImage;
 
 export interface EncoderSettings {
