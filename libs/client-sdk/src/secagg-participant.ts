@@ -18,7 +18,7 @@ import {
 import {
   SecAggClient, bytesOf, createNobleCryptoSuite, decodeState, encodeState, quantize,
   type ConsistencyCheckRequest, type CryptoSuite, type MaskedInputRequest, type SecAggParams, type ServerRequest,
-  type ShareKeysRequest, type UnmaskRequest,
+  type ShareKeysRequest, type UniformSource, type UnmaskRequest,
 } from '@cohort/secagg';
 import { DeviceRequestError, deviceRequest } from './device-client';
 
@@ -51,6 +51,8 @@ const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 2_000;
 /** Slack past a stage deadline before a device gives up on an unreachable aggregator. */
 const DEADLINE_GRACE_MS = 30_000;
+/** CSPRNG bytes fetched at once for stochastic rounding: 8 per coordinate, so 1024 coordinates a call. */
+const RANDOM_CHUNK_BYTES = 8 * 1024;
 
 export class SecureAggregationParticipant {
   private readonly suite: CryptoSuite;
@@ -92,7 +94,7 @@ export class SecureAggregationParticipant {
           break;
         case 'MaskedInput': {
           const params = view.params as SecAggParams;
-          const quantized = quantize(await training, params, () => this.uniform());
+          const quantized = quantize(await training, params, uniformSource(this.suite));
           const masked = client.maskInput(view.request as MaskedInputRequest, quantized);
           const bytes = bytesOf(masked.maskedInput);
           await this.post(endpoint, sessionPath, stage, bytes.slice().buffer, view);
@@ -107,14 +109,6 @@ export class SecureAggregationParticipant {
       }
       posted = stage;
     }
-  }
-
-  /** Uniform in [0, 1) from 53 CSPRNG bits: stochastic rounding must not be predictable. */
-  private uniform(): number {
-    const b = this.suite.randomBytes(8);
-    const high = ((b[0]! << 13) | (b[1]! << 5) | (b[2]! >>> 3)) >>> 0; // 21 bits
-    const low = ((b[3]! << 24) | (b[4]! << 16) | (b[5]! << 8) | b[6]!) >>> 0; // 32 bits
-    return (high * 2 ** 32 + low) / 2 ** 53;
   }
 
   /** The first view; 404 until the aggregator has opened the session for this round. */
@@ -172,6 +166,26 @@ export class SecureAggregationParticipant {
       }
     }
   }
+}
+
+/**
+ * Uniforms in [0, 1) from 53 CSPRNG bits each: stochastic rounding must not be predictable. Each
+ * draw takes the next 8 bytes of a buffer refilled RANDOM_CHUNK_BYTES at a time (bytes 0–6 used).
+ */
+function uniformSource(suite: CryptoSuite): UniformSource {
+  let bytes: Uint8Array = new Uint8Array(0);
+  let next = 0;
+  return () => {
+    if (next + 8 > bytes.length) {
+      bytes = suite.randomBytes(RANDOM_CHUNK_BYTES);
+      next = 0;
+    }
+    const i = next;
+    next += 8;
+    const high = ((bytes[i]! << 13) | (bytes[i + 1]! << 5) | (bytes[i + 2]! >>> 3)) >>> 0; // 21 bits
+    const low = ((bytes[i + 3]! << 24) | (bytes[i + 4]! << 16) | (bytes[i + 5]! << 8) | bytes[i + 6]!) >>> 0; // 32 bits
+    return (high * 2 ** 32 + low) / 2 ** 53;
+  };
 }
 
 /** fetch rejects with a TypeError when the connection fails, and a TimeoutError/AbortError on timeout. */

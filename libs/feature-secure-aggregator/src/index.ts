@@ -2,6 +2,6 @@
 export { SecureAggregatorModule } from './secure-aggregator.module';
 export { BINARY_ROUTES } from './secagg/secagg.controller';
 export { type SecAggOptions } from './secagg/secagg.options';
-export { SessionLifecycleService, quantizationScale } from './secagg/session-lifecycle.service';
+export { SessionLifecycleService } from './secagg/session-lifecycle.service';
 export { SecureAggregatorError, SecureAggregatorErrorCode } from './secagg/secure-aggregator.error';
 export { secureAggregatorConfigShape, secureAggregatorOptionsFromConfig, type SecAggConfig } from './secagg/secagg.config';

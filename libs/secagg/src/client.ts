@@ -76,7 +76,10 @@ export interface HeldShares {
 
 export interface ClientState {
   readonly version: 1;
-  /** The stage whose request (or, for AdvertiseKeys, whose message) the client handles next. */
+  /**
+   * The stage whose request (or, for AdvertiseKeys, whose message) the client handles next.
+   * Never `Aborted`: only the server aborts a session; the device learns it from the session view.
+   */
   stage: StageName;
   readonly roundId: string;
   readonly clientId: string;
@@ -93,7 +96,6 @@ export interface ClientState {
   held?: HeldShares[];
   survivors?: Uint8Array;
   revealed?: { of: string; kind: SecretKind }[];
-  abortReason?: string;
 }
 
 export interface CreateClientOptions {
@@ -332,7 +334,6 @@ export class SecAggClient {
   }
 
   private expectStage(requestStage: StageName, method: StageName, roundId: string): void {
-    if (this.s.stage === Stage.Aborted) throw new SecAggError(SecAggErrorCode.SessionAborted, `client aborted: ${this.s.abortReason ?? ''}`);
     if (requestStage !== method) throw malformed(`a ${String(requestStage)} request was passed to the ${method} step`);
     if (roundId !== this.s.roundId) throw new SecAggError(SecAggErrorCode.WrongRound, `request for round ${roundId}, client is in round ${this.s.roundId}`);
     if (this.s.stage === method) return;

@@ -3,7 +3,7 @@
  * The only public entry. See docs/secagg.md for the protocol, the threat model and the guarantees.
  */
 export { SecAggError, SecAggErrorCode } from './secagg-error';
-export { Stage, stageIndex, type ProtocolStage } from './stages';
+export { Stage, nextStage, stageIndex, type ProtocolStage } from './stages';
 export { createSecAggParams, modulusMask, MAX_DEGREE, MAX_DIMENSION, type SecAggParams, type SecAggParamsInput } from './params';
 export { chooseHararyParameters, sessionGraph, type HararyGraphChoice, type HararyGraphRequirements } from './harary-parameters';
 export { neighbourPositions } from './harary-graph';

@@ -26,10 +26,6 @@ function below(bound: number, source: WordSource): number {
   }
 }
 
-export function uniformBelow(bound: number, suite: CryptoSuite): number {
-  return below(bound, new WordSource(suite));
-}
-
 /** A uniformly random permutation of `items` (Fisher–Yates). */
 export function shuffled<T>(items: readonly T[], suite: CryptoSuite): T[] {
   const out = items.slice();

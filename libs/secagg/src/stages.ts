@@ -29,11 +29,20 @@ const ORDER: Record<Stage, number> = {
   Aborted: 7,
 };
 
+const NEXT: Record<ProtocolStage, Stage> = {
+  AdvertiseKeys: Stage.ShareKeys,
+  ShareKeys: Stage.MaskedInput,
+  MaskedInput: Stage.ConsistencyCheck,
+  ConsistencyCheck: Stage.Unmask,
+  Unmask: Stage.Finished,
+};
+
 /** 1 for AdvertiseKeys … 5 for Unmask; a client that completed stage j is in the set U_j. */
 export function stageIndex(stage: Stage): number {
   return ORDER[stage];
 }
 
-export function isProtocolStage(value: unknown): value is ProtocolStage {
-  return typeof value === 'string' && value in ORDER && value !== Stage.Finished && value !== Stage.Aborted;
+/** The stage a session moves on to when `stage` closes without aborting (Finished after Unmask). */
+export function nextStage(stage: ProtocolStage): Stage {
+  return NEXT[stage];
 }

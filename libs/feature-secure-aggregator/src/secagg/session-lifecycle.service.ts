@@ -24,13 +24,13 @@ import {
 } from '@cohort/contracts';
 import { GaussianSampler } from '@cohort/dp';
 import {
-  SecAggError, SecAggServer, Stage, decodeState, dequantize, encodeState, fromBase64, planShards, sessionGraph, toBase64,
-  type ClientMessage, type CryptoSuite, type SecAggParams, type SecAggParamsInput, type ServerRequest, type ServerState,
+  SecAggError, SecAggServer, Stage, decodeState, dequantize, encodeState, fromBase64, nextStage, planShards, sessionGraph, toBase64,
+  type ClientMessage, type CryptoSuite, type ProtocolStage, type SecAggParams, type SecAggParamsInput, type ServerRequest, type ServerState,
 } from '@cohort/secagg';
 import { CRYPTO_SUITE, SECAGG_OPTIONS, type SecAggOptions } from './secagg.options';
 import {
   SessionRepository, groupKey,
-  type GroupRef, type GroupResult, type RoundRecord, type SessionStage, type StagePointer,
+  type GroupRef, type GroupResult, type RoundRecord, type StagePointer,
 } from './session.repository';
 
 const tracer = trace.getTracer('cohort-secure-aggregator');
@@ -43,18 +43,11 @@ const MAX_SCALE = 2 ** 24;
 /** How long a session waits for the identity keys of just-enrolled devices. */
 const IDENTITY_KEY_WAIT_MS = 2_000;
 
-const NEXT: Partial<Record<SessionStage, SessionStage>> = {
-  AdvertiseKeys: Stage.ShareKeys,
-  ShareKeys: Stage.MaskedInput,
-  MaskedInput: Stage.ConsistencyCheck,
-  ConsistencyCheck: Stage.Unmask,
-};
-
 /**
  * The largest power-of-two scale s ≤ 2^24 with N·⌈c·s⌉ < 2^31, so the sum of the whole cohort's
  * quantized updates (clipped to norm C, hence every coordinate to [−C, C]) never wraps.
  */
-export function quantizationScale(cohortSize: number, clipNorm: number): number {
+function quantizationScale(cohortSize: number, clipNorm: number): number {
   let scale = MAX_SCALE;
   while (scale > 2 ** -30 && cohortSize * Math.ceil(clipNorm * scale) >= 2 ** (MODULUS_BITS - 1)) scale /= 2;
   return scale;
@@ -175,7 +168,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
   }
 
   /** Closes `stage` of the group if it is still open; concurrent triggers in one process share one run. */
-  closeStage(ref: GroupRef, stage: SessionStage): Promise<void> {
+  closeStage(ref: GroupRef, stage: ProtocolStage): Promise<void> {
     const key = `${groupKey(ref)}:${stage}`;
     const running = this.closing.get(key);
     if (running) return running;
@@ -194,7 +187,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
     const notBefore = this.startedAt + this.options.stageTimeoutMs;
     for (const ref of await this.sessions.openGroups()) {
       const pointer = await this.sessions.pointer(ref);
-      if (pointer === null) continue;
+      if (pointer === null || pointer.stage === Stage.Finished || pointer.stage === Stage.Aborted) continue; // ended since the listing
       const grace = this.ownsGroup(ref.group) ? 0 : this.options.takeoverGraceMs;
       if (Math.max(Date.parse(pointer.deadline) + grace, notBefore) <= now) await this.closeStage(ref, pointer.stage).catch((error: unknown) => this.logger.error({ err: error, roundId: ref.roundId, group: ref.group }, 'closing a stage failed'));
     }
@@ -205,16 +198,17 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
     return replicas === 0 || group % replicas === this.options.replicaIndex;
   }
 
-  private async close(ref: GroupRef, stage: SessionStage): Promise<void> {
+  private async close(ref: GroupRef, stage: ProtocolStage): Promise<void> {
     const pointer = await this.sessions.pointer(ref);
+    if (pointer === null || pointer.stage !== stage) return; // closed already
     const raw = await this.sessions.state(ref);
-    if (pointer === null || pointer.stage !== stage || raw === null) return; // closed already
+    if (raw === null) return; // the group ended since
     const server = SecAggServer.restore(decodeState<ServerState>(raw), this.suite);
     try {
       await this.collect(ref, stage, server);
       if (stage === Stage.Unmask) return await this.finishGroup(ref, server);
       const requests = closeStageOf(server, stage);
-      const next = NEXT[stage]!;
+      const next = nextStage(stage);
       const landed = await this.sessions.advance(ref, stage, {
         pointer: { stage: next, deadline: new Date(Date.now() + this.options.stageTimeoutMs).toISOString(), expected: requests.size },
         state: encodeState(server.state),
@@ -233,7 +227,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
   }
 
   /** Feeds the stage's answers into the restored server; a message the state machine refuses counts as no answer. */
-  private async collect(ref: GroupRef, stage: SessionStage, server: SecAggServer): Promise<void> {
+  private async collect(ref: GroupRef, stage: ProtocolStage, server: SecAggServer): Promise<void> {
     if (stage === Stage.MaskedInput) {
       for (const partial of await this.sessions.partialSums(ref)) {
         try {
@@ -268,13 +262,16 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
     const result: GroupResult = { status: 'finished', contributors, noisedSum: toBase64(new Uint8Array(noised.buffer)), noiseStddev };
     if (await this.sessions.end(ref, Stage.Unmask, { stage: 'Finished', deadline: new Date().toISOString(), expected: 0 }, result)) {
       this.logger.log({ roundId: ref.roundId, group: ref.group, contributors: contributors.length }, 'SecAgg+ group unmasked');
-      await this.releaseIfComplete(ref.roundId);
+      await this.releaseIfComplete(ref.roundId, record);
     }
   }
 
-  /** Once every group ended: one replica publishes AggregateReady (noised total) or AggregationAborted. */
-  async releaseIfComplete(roundId: RoundId): Promise<void> {
-    const record = await this.sessions.round(roundId);
+  /**
+   * Once every group ended: one replica publishes AggregateReady (noised total) or AggregationAborted.
+   * `known` is the round record when the caller already read it (it never changes once written).
+   */
+  async releaseIfComplete(roundId: RoundId, known?: RoundRecord): Promise<void> {
+    const record = known ?? (await this.sessions.round(roundId));
     if (record === null) return;
     const results = Object.values(await this.sessions.results(roundId)).map((raw) => JSON.parse(raw) as GroupResult);
     if (results.length < record.groups || !(await this.sessions.claimRelease(roundId))) return;
@@ -337,7 +334,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
   }
 }
 
-function closeStageOf(server: SecAggServer, stage: SessionStage): Map<string, ServerRequest> {
+function closeStageOf(server: SecAggServer, stage: ProtocolStage): Map<string, ServerRequest> {
   switch (stage) {
     case Stage.AdvertiseKeys:
       return server.closeAdvertiseKeys();

@@ -14,10 +14,8 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientId, RoundId } from '@cohort/contracts';
-import { fromBase64, toBase64, type SecAggParams } from '@cohort/secagg';
+import { fromBase64, toBase64, type SecAggParams, type Stage } from '@cohort/secagg';
 import { KEY_VALUE_STORE, type KeyValueStore, type WriteOp } from '@cohort/state';
-
-export type SessionStage = 'AdvertiseKeys' | 'ShareKeys' | 'MaskedInput' | 'ConsistencyCheck' | 'Unmask' | 'Finished' | 'Aborted';
 
 export interface RoundRecord {
   readonly roundId: RoundId;
@@ -50,7 +48,7 @@ export interface NewGroup {
 }
 
 export interface StagePointer {
-  readonly stage: SessionStage;
+  readonly stage: Stage;
   readonly deadline: string;
   /** Devices that may answer this stage: the stage closes early once all have. */
   readonly expected: number;
@@ -77,9 +75,9 @@ const group = ({ roundId, group: g }: GroupRef) => `secagg:group:${roundId}/${g}
 const PARAMS = (ref: GroupRef) => `${group(ref)}:params`;
 const POINTER = (ref: GroupRef) => `${group(ref)}:pointer`;
 const STATE = (ref: GroupRef) => `${group(ref)}:state`;
-const INBOX = (ref: GroupRef, stage: SessionStage) => `${group(ref)}:inbox:${stage}`;
-const ANSWERED = (ref: GroupRef, stage: SessionStage) => `${group(ref)}:answered:${stage}`;
-const REQUESTS = (ref: GroupRef, stage: SessionStage) => `${group(ref)}:requests:${stage}`;
+const INBOX = (ref: GroupRef, stage: Stage) => `${group(ref)}:inbox:${stage}`;
+const ANSWERED = (ref: GroupRef, stage: Stage) => `${group(ref)}:answered:${stage}`;
+const REQUESTS = (ref: GroupRef, stage: Stage) => `${group(ref)}:requests:${stage}`;
 const PARTIAL = (ref: GroupRef, replica: string) => `${group(ref)}:partial:${replica}`;
 const PARTIALS = (ref: GroupRef) => `${group(ref)}:partials`;
 const CONTRIBUTORS = (ref: GroupRef) => `${group(ref)}:contributors`;
@@ -157,15 +155,15 @@ export class SessionRepository {
     return this.store.get(STATE(ref));
   }
 
-  request(ref: GroupRef, stage: SessionStage, clientId: ClientId): Promise<string | null> {
+  request(ref: GroupRef, stage: Stage, clientId: ClientId): Promise<string | null> {
     return this.store.hashGet(REQUESTS(ref, stage), clientId);
   }
 
-  async inbox(ref: GroupRef, stage: SessionStage): Promise<string[]> {
+  async inbox(ref: GroupRef, stage: Stage): Promise<string[]> {
     return Object.values(await this.store.hashGetAll(INBOX(ref, stage)));
   }
 
-  answered(ref: GroupRef, stage: SessionStage): Promise<number> {
+  answered(ref: GroupRef, stage: Stage): Promise<number> {
     return this.store.setSize(ANSWERED(ref, stage));
   }
 
@@ -201,7 +199,7 @@ export class SessionRepository {
   // ── accepting device messages ────────────────────────────────────────────────────────────
 
   /** Stores a device's stage message once; false when that device already answered the stage. */
-  acceptMessage(ref: GroupRef, stage: SessionStage, clientId: ClientId, message: string): Promise<boolean> {
+  acceptMessage(ref: GroupRef, stage: Stage, clientId: ClientId, message: string): Promise<boolean> {
     return this.store.commit(
       [
         { op: 'hashSet', key: INBOX(ref, stage), field: clientId, value: message },
@@ -230,7 +228,7 @@ export class SessionRepository {
   // ── transitions ──────────────────────────────────────────────────────────────────────────
 
   /** Moves the group from `from` to the next stage; false when another replica already did. */
-  advance(ref: GroupRef, from: SessionStage, next: { pointer: StagePointer; state: string; requests: Map<string, string>; contributors?: readonly string[] }): Promise<boolean> {
+  advance(ref: GroupRef, from: Stage, next: { pointer: StagePointer; state: string; requests: Map<string, string>; contributors?: readonly string[] }): Promise<boolean> {
     const ops: WriteOp[] = [
       { op: 'set', key: POINTER(ref), value: JSON.stringify(next.pointer) },
       { op: 'set', key: STATE(ref), value: next.state },
@@ -247,7 +245,7 @@ export class SessionRepository {
    * round, and the session's secrets-bearing state, inboxes and partial sums are deleted in the
    * same step. False when another replica already ended it.
    */
-  async end(ref: GroupRef, from: SessionStage, pointer: StagePointer, result: GroupResult): Promise<boolean> {
+  async end(ref: GroupRef, from: Stage, pointer: StagePointer, result: GroupResult): Promise<boolean> {
     const replicas = await this.store.setMembers(PARTIALS(ref));
     const ops: WriteOp[] = [
       { op: 'set', key: POINTER(ref), value: JSON.stringify(pointer) },

@@ -17,14 +17,12 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { SECAGG_LONG_POLL_MS, type SecAggSessionSummary, type ClientId, type RoundId } from '@cohort/contracts';
 import {
   SecAggError, SecAggErrorCode, SecAggServer, Stage, addInto, decodeState, stageIndex,
-  type ClientMessage, type CryptoSuite, type MaskedInputMessage, type ServerState,
+  type ClientMessage, type CryptoSuite, type MaskedInputMessage, type ProtocolStage, type ServerState,
 } from '@cohort/secagg';
 import { SecureAggregatorError, SecureAggregatorErrorCode } from './secure-aggregator.error';
 import { SessionLifecycleService } from './session-lifecycle.service';
 import { CRYPTO_SUITE, SECAGG_OPTIONS, type SecAggOptions } from './secagg.options';
-import { SessionRepository, groupKey, type GroupRef, type PartialSum, type RoundRecord, type SessionStage, type StagePointer } from './session.repository';
-
-type ProtocolStage = Exclude<SessionStage, 'Finished' | 'Aborted'>;
+import { SessionRepository, groupKey, type GroupRef, type PartialSum, type StagePointer } from './session.repository';
 
 /** Groups whose mirror (O(n·k) state) a replica keeps; the oldest go first. */
 const MAX_MIRRORS = 64;
@@ -37,7 +35,7 @@ export class StageIntakeService implements OnModuleDestroy {
   private readonly logger = new Logger('SecAggIntake');
   /** This process's name for its partial sums: a restarted process starts new ones. */
   private readonly replica = randomUUID();
-  private readonly mirrors = new Map<string, { stage: SessionStage; server: SecAggServer }>();
+  private readonly mirrors = new Map<string, { stage: Stage; server: SecAggServer }>();
   private readonly partials = new Map<string, PartialSum>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly watches = new Map<string, Promise<StagePointer | null>>();
@@ -57,8 +55,9 @@ export class StageIntakeService implements OnModuleDestroy {
   }
 
   /** The device's view as JSON in the secagg codec: the summary plus its request of the stage. */
-  async view(roundId: RoundId, clientId: ClientId, after?: SessionStage): Promise<string> {
-    const { ref, record } = await this.locate(roundId, clientId);
+  async view(roundId: RoundId, clientId: ClientId, after?: Stage): Promise<string> {
+    const ref = await this.locate(roundId, clientId);
+    const record = (await this.sessions.round(roundId))!; // written together with the device → group map
     let pointer = await this.pointerOf(ref);
     if (after !== undefined && pointer.stage === after) pointer = (await this.watch(ref, after)) ?? pointer;
     const params = (await this.sessions.params(ref))!;
@@ -89,7 +88,7 @@ export class StageIntakeService implements OnModuleDestroy {
 
   /** Takes one stage message (JSON text in the codec, or the masked input's words). */
   async accept(roundId: RoundId, clientId: ClientId, stage: ProtocolStage, body: string | Uint8Array): Promise<{ accepted: true; stage: ProtocolStage }> {
-    const { ref } = await this.locate(roundId, clientId);
+    const ref = await this.locate(roundId, clientId);
     const pointer = await this.pointerOf(ref);
     expectStage(pointer, stage);
     const mirror = await this.mirror(ref, pointer.stage);
@@ -132,12 +131,12 @@ export class StageIntakeService implements OnModuleDestroy {
     });
   }
 
-  private async locate(roundId: RoundId, clientId: ClientId): Promise<{ ref: GroupRef; record: RoundRecord }> {
-    const record = await this.sessions.round(roundId);
-    if (record === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.RoundNotFound, `round ${roundId} has no SecAgg+ session (yet)`);
+  /** The device's group; the round record is read only to tell an unknown round from an unknown device. */
+  private async locate(roundId: RoundId, clientId: ClientId): Promise<GroupRef> {
     const group = await this.sessions.groupOf(roundId, clientId);
-    if (group === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.NotInSession, `device ${clientId} is not in the SecAgg+ session of round ${roundId}`);
-    return { ref: { roundId, group }, record };
+    if (group !== null) return { roundId, group };
+    if ((await this.sessions.round(roundId)) === null) throw new SecureAggregatorError(SecureAggregatorErrorCode.RoundNotFound, `round ${roundId} has no SecAgg+ session (yet)`);
+    throw new SecureAggregatorError(SecureAggregatorErrorCode.NotInSession, `device ${clientId} is not in the SecAgg+ session of round ${roundId}`);
   }
 
   private async pointerOf(ref: GroupRef): Promise<StagePointer> {
@@ -148,7 +147,7 @@ export class StageIntakeService implements OnModuleDestroy {
   }
 
   /** The validation mirror of the group's current stage, restored from the store once per stage. */
-  private async mirror(ref: GroupRef, stage: SessionStage): Promise<SecAggServer> {
+  private async mirror(ref: GroupRef, stage: Stage): Promise<SecAggServer> {
     const key = groupKey(ref);
     const cached = this.mirrors.get(key);
     if (cached?.stage === stage) return cached.server;
@@ -168,7 +167,7 @@ export class StageIntakeService implements OnModuleDestroy {
   }
 
   /** Resolves when the group's stage is no longer `stage` (one poller per group), or null after the long-poll limit. */
-  private watch(ref: GroupRef, stage: SessionStage): Promise<StagePointer | null> {
+  private watch(ref: GroupRef, stage: Stage): Promise<StagePointer | null> {
     const key = `${groupKey(ref)}:${stage}`;
     let watching = this.watches.get(key);
     if (watching === undefined) {
