@@ -170,7 +170,7 @@ export class PrivacyBudgetService implements OnModuleInit {
       // Reconcile with what the ledger recorded since the oldest check (a crash may have lost a release).
       const since = list[0]?.stored.planRoundsAtCheck;
       if (since === undefined) continue;
-      const sequences = await this.projection.planSequences(planId, since, (await this.projection.planSequenceCount(planId)) - since);
+      const sequences = await this.projection.planSequences(planId, since);
       for (const sequence of sequences) {
         const entry = await this.projection.entryAt(sequence);
         if (entry !== null) await this.release(entry, await this.digestOf(entry));

@@ -42,7 +42,8 @@ export function userIdsBlobBytes(userIds: readonly string[]): Uint8Array {
   return new TextEncoder().encode(canonicalJson(userIds));
 }
 
-function isCanonicalOrder(userIds: readonly string[]): boolean {
+/** Whether ids are in the ledger's order (what `canonicalUserIds` returns): strictly increasing UTF-16 code units. */
+export function isCanonicalOrder(userIds: readonly string[]): boolean {
   for (let i = 1; i < userIds.length; i++) if (!(userIds[i - 1]! < userIds[i]!)) return false;
   return true;
 }

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import type { WriteOp } from '@cohort/state';
-import { EVENT_BUS, type EventBus, type Subscription } from '@cohort/bus';
+import { EVENT_BUS, type EventBus } from '@cohort/bus';
 import {
   LEDGER_GENESIS_HASH, LedgerEntryAppended, ModelPrivacyComputed, isInlineUsers,
   type LedgerEntry, type ModelVersion, type PlanId, type UserId,
@@ -35,7 +35,7 @@ import { type PlanAccount, advancePlan, atDelta, emptyPlan, withPld } from '../a
 import { wireEpsilon, type PrivacyArithmetic } from '../accounting/privacy-arithmetic';
 import { PRIVACY_ARITHMETIC } from '../accounting/privacy-arithmetic.provider';
 import { DpAccountantError, DpAccountantErrorCode } from '../dp-accountant.error';
-import { canonicalUserIds, entryHashOf } from './ledger-chain';
+import { entryHashOf, isCanonicalOrder } from './ledger-chain';
 import { type LedgerHead, ProjectionRepository, entryOps } from './projection.repository';
 import { Serial } from './serial';
 
@@ -73,7 +73,6 @@ export class LedgerProjector {
   private headState: LedgerHead = { sequence: 0, entryHash: LEDGER_GENESIS_HASH };
   /** False while the start-up replay runs (see goLive). */
   private live = false;
-  private subscription: Subscription | undefined;
   private lastActivity = Date.now();
   private stopping = false;
 
@@ -97,7 +96,7 @@ export class LedgerProjector {
     }
     this.logger.log({ epoch, head: this.headState.sequence, users: this.index.users, groups: this.index.groupCount }, 'ledger projection loaded');
     // Failure policy: stop-on-failure — the ledger is ordered; a record that does not fit stops it.
-    this.subscription = await this.bus.subscribe(LedgerEntryAppended, ({ payload, eventId }) => this.onRecord(payload, eventId), {
+    await this.bus.subscribe(LedgerEntryAppended, ({ payload, eventId }) => this.onRecord(payload, eventId), {
       group: `dp-accountant.ledger-projection.${epoch}`,
       policy: 'stop-on-failure',
     });
@@ -269,11 +268,10 @@ export class LedgerProjector {
       if (!Array.isArray(parsed) || !parsed.every((id) => typeof id === 'string')) throw integrity(`the eligible users of entry ${entry.sequence} are not a JSON array of ids`);
       ids = parsed as string[];
     }
-    const canonical = canonicalUserIds(ids);
-    if (canonical.length !== ids.length || canonical.length !== users.count || canonical.some((id, i) => id !== ids[i])) {
+    if (ids.length !== users.count || !isCanonicalOrder(ids)) {
       throw integrity(`entry ${entry.sequence} lists its ${users.count} eligible users inconsistently (count, order or repeats)`);
     }
-    return canonical;
+    return ids;
   }
 
   /**
@@ -305,10 +303,5 @@ export class LedgerProjector {
     if (stored.epsilonPld === undefined) await this.projection.saveModelPrivacy({ ...stored, epsilonPld: privacy.epsilonPld });
     await this.bus.publish(ModelPrivacyComputed, privacy, { correlationId: privacy.roundId });
     await this.projection.markModelPrivacyPublished(modelVersion);
-  }
-
-  /** For tests and shutdown: the subscription, if started. */
-  get consuming(): boolean {
-    return this.subscription !== undefined;
   }
 }

@@ -46,10 +46,6 @@ export class LedgerLifecycle implements OnModuleInit, BeforeApplicationShutdown 
     if (!this.ready) throw new DpAccountantError(DpAccountantErrorCode.NotReady, 'the ledger writer did not start; see the service log');
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   assertReady(): void {
     if (!this.ready) {
       throw new DpAccountantError(DpAccountantErrorCode.NotReady, 'dp-accountant is still replaying the privacy ledger; retry in a few seconds');

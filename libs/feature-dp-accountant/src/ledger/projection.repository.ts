@@ -113,13 +113,9 @@ export class ProjectionRepository {
     return raw === null ? null : decodePlan(raw);
   }
 
-  async planSequenceCount(planId: PlanId): Promise<number> {
-    return this.store.listLength(KEYS.planSequences(planId));
-  }
-
-  async planSequences(planId: PlanId, start: number, count: number): Promise<number[]> {
-    if (count <= 0) return [];
-    return (await this.store.listRange(KEYS.planSequences(planId), start, start + count - 1)).map(Number);
+  /** The sequences of a plan's entries, ascending, from index `start` (0-based) to the end. */
+  async planSequences(planId: PlanId, start = 0): Promise<number[]> {
+    return (await this.store.listRange(KEYS.planSequences(planId), start, -1)).map(Number);
   }
 
   async allProfiles(): Promise<{ userGroups: Record<string, string>; groups: Record<string, GroupRecord> }> {
@@ -138,8 +134,8 @@ export class ProjectionRepository {
     return raw === null ? null : (JSON.parse(raw) as GroupRecord);
   }
 
-  /** The entries a group was charged for itself (after it split from its origin), from index `start`. */
-  async groupSequences(groupId: string, start = 0, stop = -1): Promise<number[]> {
+  /** The entries a group was charged for itself (after it split from its origin), indices `start` to `stop` inclusive. */
+  async groupSequences(groupId: string, start: number, stop: number): Promise<number[]> {
     return (await this.store.listRange(KEYS.groupSequences(groupId), start, stop)).map(Number);
   }
 

@@ -8,19 +8,3 @@ export class Serial {
     return result;
   }
 }
-
-/** A bounded cache for immutable values: the oldest entry goes first. */
-export class BoundedCache<K, V> {
-  private readonly map = new Map<K, V>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: K): V | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: K, value: V): void {
-    if (!this.map.has(key) && this.map.size >= this.capacity) this.map.delete(this.map.keys().next().value as K);
-    this.map.set(key, value);
-  }
-}

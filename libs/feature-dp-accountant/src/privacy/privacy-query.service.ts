@@ -112,7 +112,7 @@ export class PrivacyQueryService {
       narrow(sequence === null ? [] : [sequence]);
     }
     if (query.userId !== undefined) narrow(await this.sequencesOfUser(query.userId));
-    if (query.planId !== undefined) narrow(await this.projection.planSequences(query.planId, 0, await this.projection.planSequenceCount(query.planId)));
+    if (query.planId !== undefined) narrow(await this.projection.planSequences(query.planId));
     let entries: LedgerEntry[];
     let total: number;
     if (sequences === null) {
@@ -146,8 +146,11 @@ export class PrivacyQueryService {
     }
   }
 
-  /** Recomputes the whole chain from entry 1 and checks that every eligible-users blob is stored. */
-  async verify(): Promise<LedgerVerification> {
+  /**
+   * Recomputes the whole chain from entry 1 and checks that every eligible-users blob is stored;
+   * `onVerified` sees each entry that passed, in ledger order.
+   */
+  async verify(onVerified?: (entry: LedgerEntry) => void): Promise<LedgerVerification> {
     const verifier = new LedgerChainVerifier();
     const count = await this.projection.entryCount();
     scan: for (let start = 0; start < count; start += PAGE) {
@@ -165,6 +168,7 @@ export class PrivacyQueryService {
           verifier.rejectLast(entry, 'blob-missing', `the eligible users of entry ${entry.sequence} (${users.blob.uri}) are not in the blob store`);
           break scan;
         }
+        onVerified?.(entry);
       }
     }
     const result = verifier.result();
@@ -185,12 +189,19 @@ export class PrivacyQueryService {
   }
 
   async audit(planId: PlanId): Promise<PlanAuditReport> {
-    const [plan, ledger] = await Promise.all([this.plan(planId), this.verify()]);
-    const sequences = await this.projection.planSequences(planId, 0, await this.projection.planSequenceCount(planId));
+    // The plan's entries as the verification read them; one it did not pass is read again.
+    const verified = new Map<number, LedgerEntry>();
+    const [plan, ledger] = await Promise.all([
+      this.plan(planId),
+      this.verify((entry) => {
+        if (entry.planId === planId) verified.set(entry.sequence, entry);
+      }),
+    ]);
+    const sequences = await this.projection.planSequences(planId);
     let cumulative = this.arithmetic.zero();
     const rounds: AuditRow[] = [];
     for (const sequence of sequences) {
-      const entry = await this.projection.entryAt(sequence);
+      const entry = verified.get(sequence) ?? (await this.projection.entryAt(sequence));
       if (entry === null) throw damaged(`entry ${sequence} of plan ${planId} is indexed but not stored`);
       const round = { samplingRate: entry.mechanism.samplingRate, noiseMultiplier: entry.mechanism.noiseMultiplier };
       cumulative = this.arithmetic.add(cumulative, this.arithmetic.roundCurve(round));
