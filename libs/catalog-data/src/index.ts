@@ -1,7 +1,8 @@
 /**
- * @cohort/catalog-data — the real catalog data sets (Superstore order log, Fashion-MNIST images)
- * in their versioned local form, a seeded synthetic population over the real catalog, and the
- * retrieval metrics and baselines that say whether item embeddings mean anything. See docs/data.md.
+ * @cohort/catalog-data — the real catalog data sets (Superstore order log, Fashion-MNIST images,
+ * Instacart purchase histories) in their versioned local form, a seeded synthetic population over
+ * the real catalog, and the retrieval metrics and baselines that say whether item embeddings mean
+ * anything. See docs/data.md.
  *
  * Invariant: pure — no framework, no file system, no environment. Loaders read through the
  * `DatasetFiles` port and verify every byte against the data set's manifest (SHA-256 via WebCrypto).
@@ -11,6 +12,7 @@ export { parseCsv } from './csv';
 export {
   type DatasetFiles,
   type DatasetManifest,
+  type DatasetSource,
   type ManifestFile,
   MANIFEST_FILE,
   decodeJson,
@@ -51,6 +53,22 @@ export {
   splitByClass,
   stratifiedSubset,
 } from './fashion-mnist';
+export {
+  type Instacart,
+  type InstacartOrder,
+  type InstacartOrderRecord,
+  type InstacartProductRecord,
+  type InstacartSummary,
+  type InstacartUser,
+  type LoadedInstacart,
+  INSTACART_DATASET,
+  INSTACART_FILES,
+  INSTACART_FORMAT_VERSION,
+  instacartFromCsv,
+  instacartRecords,
+  loadInstacart,
+  summarizeInstacart,
+} from './instacart';
 export { mixSeed, seededPermutation, seededStream } from './random';
 export {
   type PopulationModel,
