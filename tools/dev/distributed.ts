@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DistributedCluster } from '@cohort/testing';
+import { CLUSTER_ATTESTATION_AUDIENCE, DistributedCluster } from '@cohort/testing';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -37,6 +37,10 @@ async function main(): Promise<void> {
       COHORT_MODEL_REGISTRY_URL: cluster.url('model-registry'),
       COHORT_DEVICE_API_KEY: cluster.keys.device,
       COHORT_OPERATOR_API_KEY: cluster.keys.operator,
+      // The private half of the issuer client-registry trusts: the simulated devices' tokens.
+      COHORT_ATTESTATION_SIGNING_KEY: JSON.stringify(cluster.attestation.exportSigningKey()),
+      COHORT_ATTESTATION_ISSUER: cluster.attestation.issuer,
+      COHORT_ATTESTATION_AUDIENCE: CLUSTER_ATTESTATION_AUDIENCE,
     },
   });
   const code = await new Promise<number>((r) => simulator.once('exit', (c) => r(c ?? 1)));

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClientRegistryModule } from '@cohort/feature-client-registry';
+import { ClientRegistryModule, clientRegistryOptionsFromConfig } from '@cohort/feature-client-registry';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { ClientRegistryConfig } from './client-registry.config';
 
@@ -11,7 +11,7 @@ export class AppModule {
       imports: [
         CohortCommonModule.forRoot({ service: 'client-registry', config }),
         CohortInfrastructureModule.forRoot(config),
-        ClientRegistryModule,
+        ClientRegistryModule.forRoot(clientRegistryOptionsFromConfig(config)),
       ],
     };
   }

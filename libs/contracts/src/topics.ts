@@ -21,6 +21,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const TOPICS = {
   clientRegistered: { name: 'cohort.client.registered.v1', key: 'clientId', partitions: 6, retentionMs: null, cleanupPolicy: 'compact' },
+  /** The latest profile per device is all that matters: compacted. */
+  clientCapabilitiesUpdated: { name: 'cohort.client.capabilities-updated.v1', key: 'clientId', partitions: 6, retentionMs: null, cleanupPolicy: 'compact' },
+  /** Every consent decision, kept forever: the record of who agreed to train, and when. */
+  clientConsentChanged: { name: 'cohort.client.consent-changed.v1', key: 'clientId', partitions: 6, retentionMs: null, cleanupPolicy: 'delete' },
   roundOpened: { name: 'cohort.round.opened.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   aggregateReady: { name: 'cohort.aggregate.ready.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   aggregationAborted: { name: 'cohort.aggregate.aborted.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },

@@ -1,8 +1,9 @@
 /**
  * @cohort/state — hot state behind one port, `KeyValueStore` (inject with `KEY_VALUE_STORE`):
- * strings with TTLs, counters, hashes, sets and lists on string keys, plus `commit`, an
- * all-or-nothing batch with an optional idempotency marker (`unlessExists`) so a consumer applies
- * an event's side effect and records it as applied in one step.
+ * strings with TTLs, counters (`incrWithTtl` is a fixed-window one, for rate limits), hashes, sets
+ * and lists on string keys, plus `commit`, an all-or-nothing batch with an optional idempotency
+ * marker (`unlessExists`) so a consumer applies an event's side effect and records it as applied
+ * in one step.
  *
  * Adapters: `RedisKeyValueStore` (ioredis; distributed mode; `commit` is one Lua script that
  * validates the batch, then applies it) and `MemoryKeyValueStore` (standalone mode and unit tests;

@@ -8,8 +8,8 @@
  * - A key holds one kind of value: string, hash, set or list. Using it as another kind rejects
  *   with `KeyValueStoreError('wrong-type')`, reads included; `set` and `delete` work on any kind.
  * - A hash, set or list whose last field/member/value is removed no longer exists.
- * - Only `set` gives a TTL; `set` without one clears any TTL; `incr` keeps it.
- * - Counters (`incr`, `hashIncrBy`) are exact integers within ±Number.MAX_SAFE_INTEGER, written
+ * - Only `set` and `incrWithTtl` give a TTL; `set` without one clears any TTL; `incr` keeps it.
+ * - Counters (`incr`, `incrWithTtl`, `hashIncrBy`) are exact integers within ±Number.MAX_SAFE_INTEGER, written
  *   as Redis writes integers ("-12"); anything else rejects with `not-an-integer`.
  * - Every failure is a `KeyValueStoreError` with a code (see key-value-store.error.ts).
  */
@@ -38,6 +38,13 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
   /** Adds one to the counter at `key` (absent counts as 0) and returns the new value. */
   incr(key: string): Promise<number>;
+  /**
+   * Adds one like `incr`, in one atomic step with its expiry: a counter without a TTL (a new one,
+   * or one written by `set` without a TTL) gets `ttlMs`; one that has a TTL keeps it. Returns the
+   * new value and the milliseconds left before the counter expires. A fixed-window rate limit:
+   * "at most N per window" is `value <= N`, and `ttlMs` is when the caller may try again.
+   */
+  incrWithTtl(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
   hashGet(key: string, field: string): Promise<string | null>;
   /** The values of `fields`, in order, null where absent: one round trip for many fields. */
   hashGetMany(key: string, fields: readonly string[]): Promise<(string | null)[]>;

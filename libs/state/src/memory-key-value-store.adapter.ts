@@ -87,6 +87,17 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return next;
   }
 
+  async incrWithTtl(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
+    this.assertOpen();
+    assertKey(key);
+    assertTtlMs(ttlMs);
+    const entry = this.typed(this.live, key, 'string');
+    const next = increment(entry?.value, 1, `the value at ${JSON.stringify(key)}`);
+    const expiresAt = entry?.expiresAt ?? this.clock() + ttlMs;
+    this.entries.set(key, { kind: 'string', value: String(next), expiresAt });
+    return { value: next, ttlMs: expiresAt - this.clock() };
+  }
+
   async hashGet(key: string, field: string): Promise<string | null> {
     this.assertOpen();
     assertKey(key);

@@ -21,7 +21,7 @@ import {
   assertString,
   assertTtlMs,
 } from './key-value-store.validation';
-import { COMMIT_SCRIPT, INCR_SCRIPT } from './redis-key-value-store.scripts';
+import { COMMIT_SCRIPT, INCR_SCRIPT, INCR_WITH_TTL_SCRIPT } from './redis-key-value-store.scripts';
 
 export interface RedisKeyValueStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Either this or host/port. */
@@ -43,6 +43,7 @@ export interface RedisKeyValueStoreOptions {
 interface CohortCommands {
   cohortCommit(numKeys: number, ...keysAndArgs: string[]): Promise<number>;
   cohortIncr(key: string): Promise<number>;
+  cohortIncrWithTtl(key: string, ttlMs: string): Promise<[number, number]>;
 }
 
 export class RedisKeyValueStore implements KeyValueStore {
@@ -90,6 +91,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     });
     this.redis.defineCommand('cohortCommit', { lua: COMMIT_SCRIPT });
     this.redis.defineCommand('cohortIncr', { lua: INCR_SCRIPT, numberOfKeys: 1 });
+    this.redis.defineCommand('cohortIncrWithTtl', { lua: INCR_WITH_TTL_SCRIPT, numberOfKeys: 1 });
     this.commands = this.redis as unknown as CohortCommands;
   }
 
@@ -141,6 +143,13 @@ export class RedisKeyValueStore implements KeyValueStore {
   async incr(key: string): Promise<number> {
     assertKey(key);
     return this.run(() => this.commands.cohortIncr(this.k(key)));
+  }
+
+  async incrWithTtl(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
+    assertKey(key);
+    assertTtlMs(ttlMs);
+    const [value, left] = await this.run(() => this.commands.cohortIncrWithTtl(this.k(key), String(ttlMs)));
+    return { value, ttlMs: left };
   }
 
   async hashGet(key: string, field: string): Promise<string | null> {

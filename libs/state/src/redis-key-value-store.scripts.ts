@@ -42,6 +42,32 @@ return redis.call('INCR', KEYS[1])
 `;
 
 /**
+ * KEYS[1]: the counter; ARGV[1]: the TTL in ms for a counter that has none. Returns
+ * { new value, ms left }. INCR keeps an existing TTL; PTTL is -1 exactly when there is none
+ * (a new counter, or one set without a TTL), and only then is PEXPIRE applied.
+ */
+export const INCR_WITH_TTL_SCRIPT = `${COUNTER_LUA}
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' and t ~= 'string' then
+  return redis.error_reply('WRONGTYPE the key holds a ' .. t .. ', not a string')
+end
+local current = redis.call('GET', KEYS[1])
+local n = 0
+if current then
+  n = counter(current)
+  if n == nil then return redis.error_reply('NOTINTEGER the value is not an integer counter') end
+end
+if n + 1 > SAFE then return redis.error_reply('NOTINTEGER the counter would leave the safe-integer range') end
+local value = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return { value, left }
+`;
+
+/**
  * KEYS: every distinct key of the batch; KEYS[1] is the marker when ARGV[1] ~= ''.
  * ARGV[1]: '' (no marker), '0' (marker without TTL) or the marker TTL in ms.
  * ARGV[2..]: the ops, each as: name, key index (into KEYS), argument count, arguments...

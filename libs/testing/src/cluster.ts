@@ -1,10 +1,16 @@
 /**
  * Cohort in distributed mode on this machine: every service its own process against the real
- * Kafka broker and Redis server, with generated API keys per role. Used by the distributed
- * end-to-end tests and by `npm run dev:distributed`.
+ * Kafka broker and Redis server, with generated API keys per role and an attestation issuer of
+ * its own, which client-registry is configured to trust (`attestation.mint(identityKey)` gives a
+ * device its enrolment token). Used by the distributed end-to-end tests and by `npm run dev:distributed`.
  */
 import { randomBytes } from 'node:crypto';
+import { LocalAttestationIssuer } from '@cohort/feature-client-registry';
 import { ServiceProcess } from './service-process';
+
+/** The `iss` of the cluster's attestation issuer, and the audience client-registry expects by default. */
+export const CLUSTER_ATTESTATION_ISSUER = 'cohort-cluster-attestation';
+export const CLUSTER_ATTESTATION_AUDIENCE = 'cohort-client-registry';
 
 export const SERVICES = [
   { name: 'client-registry', port: 8081 },
@@ -44,6 +50,8 @@ export class DistributedCluster {
     commerce: randomBytes(24).toString('base64url'),
     compliance: randomBytes(24).toString('base64url'),
   };
+  /** Signs the devices' attestation tokens; its public key is in client-registry's COHORT_ATTESTATION_ISSUERS. */
+  readonly attestation = new LocalAttestationIssuer({ issuer: CLUSTER_ATTESTATION_ISSUER, audience: CLUSTER_ATTESTATION_AUDIENCE });
   readonly services: ReadonlyMap<ServiceName, ServiceProcess>;
 
   constructor(private readonly options: ClusterOptions) {
@@ -65,6 +73,8 @@ export class DistributedCluster {
       COHORT_API_KEYS: apiKeys,
       COHORT_ACCOUNTANT_URL: urlOf('dp-accountant'),
       COHORT_SERVICE_API_KEY: this.keys.operator,
+      COHORT_ATTESTATION_ISSUERS: JSON.stringify([{ issuer: CLUSTER_ATTESTATION_ISSUER, publicKey: this.attestation.trustedIssuer().publicKey }]),
+      COHORT_ATTESTATION_AUDIENCE: CLUSTER_ATTESTATION_AUDIENCE,
       ...options.env,
     };
     this.services = new Map(

@@ -1,5 +1,5 @@
 import { CatalogItemEmbedded, CatalogItemUpserted } from './catalog.events';
-import { ClientRegistered } from './client.events';
+import { ClientCapabilitiesUpdated, ClientConsentChanged, ClientRegistered } from './client.events';
 import { ModelVersionPromoted, ModelVersionPublished } from './model.events';
 import { LedgerEntryAppended, ModelPrivacyComputed, PlanBudgetExhausted, UserBudgetExhausted } from './privacy.events';
 import { AggregateReady, AggregationAborted, RoundAborted, RoundCommitted, RoundOpened } from './round.events';
@@ -14,6 +14,8 @@ export * from './round.events';
 /** Every event Cohort publishes. Adding one here makes the bus create its topic. */
 export const EVENTS = {
   ClientRegistered,
+  ClientCapabilitiesUpdated,
+  ClientConsentChanged,
   RoundOpened,
   AggregateReady,
   AggregationAborted,

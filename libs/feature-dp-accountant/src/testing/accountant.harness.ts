@@ -41,6 +41,7 @@ export class SharedStore implements KeyValueStore {
   set(key: string, value: string, options?: { ttlMs?: number; ifAbsent?: boolean }) { return this.inner.set(key, value, options); }
   delete(key: string) { return this.inner.delete(key); }
   incr(key: string) { return this.inner.incr(key); }
+  incrWithTtl(key: string, ttlMs: number) { return this.inner.incrWithTtl(key, ttlMs); }
   hashGet(key: string, field: string) { return this.inner.hashGet(key, field); }
   hashGetMany(key: string, fields: readonly string[]) { return this.inner.hashGetMany(key, fields); }
   hashGetAll(key: string) { return this.inner.hashGetAll(key); }

@@ -213,6 +213,52 @@ export function describeKeyValueStoreContract(
         expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
       });
 
+      it('incrWithTtl starts a counter with the TTL, counts within it and starts again after it', async () => {
+        const first = await store.incrWithTtl('w', TTL);
+        expect(first.value).toBe(1);
+        expect(first.ttlMs).toBeGreaterThan(0);
+        expect(first.ttlMs).toBeLessThanOrEqual(TTL);
+        await subject.advance(TTL / 3);
+        const second = await store.incrWithTtl('w', TTL);
+        // the window is the first call's: the second does not extend it
+        expect(second.value).toBe(2);
+        expect(second.ttlMs).toBeLessThanOrEqual(first.ttlMs - TTL / 3 + 5);
+        expect(await store.get('w')).toBe('2');
+        await subject.advance(TTL);
+        expect(await store.get('w')).toBeNull();
+        expect((await store.incrWithTtl('w', TTL)).value).toBe(1);
+      });
+
+      it('incrWithTtl gives a counter without a TTL one, and keeps the TTL of one that has it', async () => {
+        await store.set('plain', '4');
+        expect((await store.incrWithTtl('plain', TTL)).value).toBe(5);
+        await store.set('timed', '7', { ttlMs: TTL * 10 });
+        const timed = await store.incrWithTtl('timed', TTL);
+        expect(timed.value).toBe(8);
+        expect(timed.ttlMs).toBeGreaterThan(TTL);
+        await subject.advance(TTL + TTL / 3);
+        expect(await store.get('plain')).toBeNull();
+        expect(await store.get('timed')).toBe('8');
+      });
+
+      it('incrWithTtl refuses a non-counter, another kind and a bad TTL, writing nothing', async () => {
+        await store.set('text', 'abc');
+        expect(await codeOf(store.incrWithTtl('text', TTL))).toBe('not-an-integer');
+        expect(await store.get('text')).toBe('abc');
+        await store.commit([{ op: 'setAdd', key: 'aset', members: ['m'] }]);
+        expect(await codeOf(store.incrWithTtl('aset', TTL))).toBe('wrong-type');
+        for (const ttlMs of [0, -1, 1.5, Number.NaN]) {
+          expect(await codeOf(store.incrWithTtl('fresh', ttlMs)), String(ttlMs)).toBe('invalid-argument');
+        }
+        expect(await store.get('fresh')).toBeNull();
+      });
+
+      it('concurrent incrWithTtl calls each get a distinct value: a limit of N admits exactly N', async () => {
+        const results = await Promise.all(Array.from({ length: 30 }, () => store.incrWithTtl('limit', 60_000)));
+        expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(results.filter((r) => r.value <= 5)).toHaveLength(5);
+      });
+
       it('hashIncrBy adds to a field (absent counts as 0), negative steps included', async () => {
         await store.commit([
           { op: 'hashIncrBy', key: 'h', field: 'n', by: 5 },
