@@ -1,6 +1,9 @@
 /**
- * @cohort/ml — model math that runs on devices and servers alike: local training, clipping,
- * federated averaging, ranking, and seeded synthetic populations. Pure: no framework, no I/O.
+ * @cohort/ml — model math that runs on devices and servers alike: the two-tower recommender
+ * (gradients, device training, server optimizers, ranking), clipping, leave-last-order-out
+ * evaluation, and seeded synthetic populations. Pure: no framework, no I/O, no Node built-ins.
  */
-export * from './popularity-model';
+export * from './vectors';
 export * from './synthetic-population';
+export * from './evaluation';
+export * from './two-tower';

@@ -32,21 +32,36 @@ export function syntheticCatalog(items: number, categories: number): SyntheticCa
   return { itemIds, categoryOf: itemIds.map((_, i) => i % categories), categories };
 }
 
-/** Item counts of one user's history: `interactions` draws from the user's preference. */
-export function syntheticHistory(catalog: SyntheticCatalog, userSeed: number, interactions: number): Float32Array {
+/**
+ * One user's orders: `orders` baskets of 1..maxBasket items, each drawn from the user's
+ * preference (two favourite categories weigh 8×, Zipf popularity within a category), and a
+ * tendency to buy again what they bought before (each item of a later order repeats an earlier
+ * purchase with probability `repeatRate`) — the shape of grocery data, at toy scale.
+ */
+export function syntheticOrders(catalog: SyntheticCatalog, userSeed: number, orders: number, options: { maxBasket?: number; repeatRate?: number } = {}): number[][] {
+  const maxBasket = options.maxBasket ?? 5;
+  const repeatRate = options.repeatRate ?? 0.4;
   const random = seededRandom(userSeed);
   const favourite = new Set([Math.floor(random() * catalog.categories), Math.floor(random() * catalog.categories)]);
   const weights = catalog.itemIds.map((_, i) => {
     const rankInCategory = Math.floor(i / catalog.categories) + 1;
-    return (favourite.has(catalog.categoryOf[i]) ? 8 : 1) / rankInCategory;
+    return (favourite.has(catalog.categoryOf[i]!) ? 8 : 1) / rankInCategory;
   });
   const total = weights.reduce((a, b) => a + b, 0);
-  const counts = new Float32Array(catalog.itemIds.length);
-  for (let n = 0; n < interactions; n++) {
+  const draw = () => {
     let target = random() * total;
     let i = 0;
-    while (i < weights.length - 1 && target >= weights[i]) target -= weights[i++];
-    counts[i] += 1;
+    while (i < weights.length - 1 && target >= weights[i]!) target -= weights[i++]!;
+    return i;
+  };
+  const bought: number[] = [];
+  const history: number[][] = [];
+  for (let o = 0; o < orders; o++) {
+    const basket = new Set<number>();
+    const size = 1 + Math.floor(random() * maxBasket);
+    while (basket.size < size) basket.add(bought.length > 0 && random() < repeatRate ? bought[Math.floor(random() * bought.length)]! : draw());
+    history.push([...basket]);
+    bought.push(...basket);
   }
-  return counts;
+  return history;
 }
