@@ -2,29 +2,40 @@
  * Every service of Cohort in one Nest application (the item encoder, inference-worker, runs on its
  * own until recommendations use embeddings): one port, the embedded bus and in-memory
  * stores behind the same ports the distributed adapters implement. The scheduler asks the
- * accountant in-process instead of over HTTP.
+ * accountant in-process instead of over HTTP. The registry trusts an attestation issuer created
+ * here at boot (besides any configured): its public key is handed over in-process, and the
+ * simulated devices get their tokens from it (`app.get(LocalAttestationIssuer)`).
  */
 import { hostname } from 'node:os';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClientRegistryModule } from '@cohort/feature-client-registry';
+import { ClientRegistryModule, clientRegistryOptionsFromConfig, LocalAttestationIssuer } from '@cohort/feature-client-registry';
 import { DpAccountantModule, dpAccountantOptionsFromConfig, PrivacyBudgetService } from '@cohort/feature-dp-accountant';
 import { ModelRegistryModule, modelRegistryOptionsFromConfig } from '@cohort/feature-model-registry';
 import { RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { planFromConfig, RoundSchedulerModule, type BudgetGate } from '@cohort/feature-round-scheduler';
-import { BINARY_ROUTES, SecureAggregatorModule, secureAggregatorOptionsFromConfig } from '@cohort/feature-secure-aggregator';
+import { BINARY_ROUTES, SecureAggregatorModule, secureAggregatorOptionsFromConfig, type NoiseSource } from '@cohort/feature-secure-aggregator';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { StandaloneConfig } from './standalone.config';
 
+/** The `iss` of the in-process attestation issuer. */
+export const STANDALONE_ATTESTATION_ISSUER = 'cohort-standalone-attestation';
+
 @Module({})
 export class StandaloneModule {
-  static forRoot(config: StandaloneConfig): DynamicModule {
+  /**
+   * `itemIds`: the plan's catalog (the population's items); a synthetic one when absent.
+   * `noise`: the aggregator's noise source (tests record what it adds); the CSPRNG sampler by default.
+   */
+  static forRoot(config: StandaloneConfig, itemIds?: readonly string[], noise?: NoiseSource): DynamicModule {
     const accountant = DpAccountantModule.forRoot(dpAccountantOptionsFromConfig(config));
+    const attestation = new LocalAttestationIssuer({ issuer: STANDALONE_ATTESTATION_ISSUER, audience: config.COHORT_ATTESTATION_AUDIENCE });
     return {
       module: StandaloneModule,
+      providers: [{ provide: LocalAttestationIssuer, useValue: attestation }],
       imports: [
         CohortCommonModule.forRoot({ service: 'cohort-standalone', config, http: { rawBody: { routes: BINARY_ROUTES } } }),
         CohortInfrastructureModule.forRoot(config),
-        ClientRegistryModule,
+        ClientRegistryModule.forRoot(clientRegistryOptionsFromConfig(config, [attestation.trustedIssuer()])),
         accountant,
         RoundSchedulerModule.forRoot({
           plans: [planFromConfig(config)],
@@ -34,8 +45,8 @@ export class StandaloneModule {
             useFactory: (budget: PrivacyBudgetService): BudgetGate => ({ eligibleUsers: (...args) => budget.eligibleUsers(...args) }),
           },
         }),
-        SecureAggregatorModule.forRoot(secureAggregatorOptionsFromConfig(config)),
-        ModelRegistryModule.forRoot(modelRegistryOptionsFromConfig(config)),
+        SecureAggregatorModule.forRoot({ ...secureAggregatorOptionsFromConfig(config), ...(noise === undefined ? {} : { noise }) }),
+        ModelRegistryModule.forRoot(modelRegistryOptionsFromConfig(config, itemIds)),
         RecommendationServingModule.forRoot({ planId: config.COHORT_PLAN_ID, instanceId: `${hostname()}-${process.pid}` }),
       ],
     };

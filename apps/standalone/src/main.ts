@@ -4,8 +4,10 @@
  * summary and a sample recommendation, and keeps serving until stopped (Ctrl-C).
  */
 import 'reflect-metadata';
+import { LocalAttestationIssuer } from '@cohort/feature-client-registry';
 import { bootstrapService, generateApiKey, loadConfigOrExit } from '@cohort/nest-common';
 import { StandaloneModule } from './app.module';
+import { loadPopulation } from './population';
 import { runStandaloneSimulation } from './simulation.runner';
 import { StandaloneConfig } from './standalone.config';
 
@@ -16,12 +18,13 @@ async function main(): Promise<void> {
   if (parsed.COHORT_API_KEY === undefined) {
     process.stderr.write(`\nCOHORT_API_KEY is not set: this run's development key (every role) is\n\n    ${config.COHORT_API_KEY}\n\n`);
   }
-  const app = await bootstrapService({ service: 'cohort-standalone', module: StandaloneModule.forRoot(config), config });
+  const population = await loadPopulation(config);
+  const app = await bootstrapService({ service: 'cohort-standalone', module: StandaloneModule.forRoot(config, population.itemIds), config });
   const baseUrl = `http://${config.HOST}:${config.PORT === 0 ? new URL(await app.getUrl()).port : config.PORT}`;
   const print = (line: string) => void process.stdout.write(`${line}\n`);
-  print(`Cohort standalone on ${baseUrl} — ${config.COHORT_DEVICES} devices, ${config.COHORT_ROUNDS} rounds`);
+  print(`Cohort standalone on ${baseUrl} — ${population.partitions.length} devices, ${config.COHORT_ROUNDS} rounds`);
   try {
-    await runStandaloneSimulation(config, baseUrl, config.COHORT_API_KEY, print);
+    await runStandaloneSimulation(config, population, baseUrl, config.COHORT_API_KEY, app.get(LocalAttestationIssuer), print);
   } catch (error) {
     process.stderr.write(`simulation failed: ${(error as Error).message}\n`);
     await app.close();

@@ -8,7 +8,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanId } from '@cohort/contracts';
-import { enrolPopulation, OperatorClient, runRound } from '@cohort/feature-device-simulator';
+import { LocalAttestationIssuer } from '@cohort/feature-client-registry';
+import { enrolPopulation, OperatorClient, runRound, syntheticPartitions } from '@cohort/feature-device-simulator';
 import { syntheticCatalog } from '@cohort/ml';
 import { bootstrapService, parseConfig } from '@cohort/nest-common';
 import { StandaloneModule } from './app.module';
@@ -41,8 +42,8 @@ describe('tracing across one round', () => {
   it('gives the scheduler, aggregator and registry spans of a round one trace id', async () => {
     const urls = { clientRegistry: baseUrl, roundScheduler: baseUrl, secureAggregator: baseUrl, modelRegistry: baseUrl };
     const devices = await enrolPopulation({
-      urls, deviceApiKey: apiKey, devices: 12, catalog: syntheticCatalog(40, 4), interactionsPerUser: 10,
-      behaviour: { dropoutRate: 0, maxStragglerMs: 0, localEpochs: 1 }, seed: 3, concurrency: 4,
+      urls, deviceApiKey: apiKey, attest: (identityKey) => app.get(LocalAttestationIssuer).mint(identityKey), partitions: syntheticPartitions(syntheticCatalog(40, 4), 12, 5, 3),
+      behaviour: { dropoutRate: 0, maxStragglerMs: 0 }, seed: 3, concurrency: 4,
     });
     const { round } = await runRound(devices, new OperatorClient(baseUrl, apiKey), PlanId.parse('plan-default'), { concurrency: 4, timeoutMs: 30_000 });
     expect({ state: round.state, reason: round.reason }).toEqual({ state: 'committed', reason: undefined });

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceClient } from '@cohort/client-sdk';
 
 const root = resolve(__dirname, '..', '..', '..');
 const port = 18_180;
@@ -46,21 +47,41 @@ describe('npm start (standalone mode)', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  it('completes the rounds and prints a recommendation from the trained version', () => {
-    expect(stdout).toMatch(/enrolled 60 simulated devices/);
-    expect(stdout).toMatch(/round 1: committed .*→ plan-default:v1/);
-    expect(stdout).toMatch(/round 2: committed .*→ plan-default:v2/);
-    expect(stdout).toMatch(/recommendations from plan-default:v2/);
-    expect(stdout).toMatch(/item-\d{5}\s+score 0\.\d{4}/);
+  it('trains on the Instacart devices, prints the round table and a recommendation from the trained version', () => {
+    expect(stdout).toMatch(/enrolled 60 simulated devices \(instacart: 14190 items; 6 held out for evaluation\)/);
+    expect(stdout).toMatch(/initial model plan-default:v0 — held-out HR@10 [01]\.\d{3}/);
+    // progress, round, state, cohort, trained, dropped, loss, HR@10, ε, version
+    expect(stdout).toMatch(/\] 1\/2\s+1\s+committed\s+\d+\s+\d+\s+\d+\s+\d+\.\d{3}\s+[01]\.\d{3}\s+\d+\.\d{3}\s+plan-default:v1/);
+    expect(stdout).toMatch(/\] 2\/2\s+2\s+committed\s+.*plan-default:v2/);
+    expect(stdout).toMatch(/from plan-default:v2 \(user-level ε = \d+\.\d{3} at δ = 0\.000001\)/);
+    expect(stdout).toMatch(/^ {2}\d+\s+score -?\d+\.\d{4}$/m);
+  });
+
+  it('serves the ranking of the trained model, which differs from the initial one', async () => {
+    const device = new DeviceClient({ clientRegistry: base, roundScheduler: base, secureAggregator: base, modelRegistry: base }, apiKey);
+    const initial = await device.fetchModel({ modelPath: '/v1/models/plan-default:v0/artifact', localLearningRate: 0.1 });
+    const trained = await device.fetchModel({ modelPath: '/v1/models/plan-default:v2/artifact', localLearningRate: 0.1 });
+    expect(trained.params).not.toEqual(initial.params);
+    const context = ['196', '14084', '12427'];
+    const response = await post('/v1/recommendations', { context: { recentItemIds: context }, limit: 10 });
+    const body = (await response.json()) as { modelVersion: string; items: Array<{ itemId: string; score: number }> };
+    expect(body.modelVersion).toBe('plan-default:v2');
+    // The same user tower on the device gives the same top 10 (on-device ranking = served ranking).
+    const rank = (model: typeof trained) => {
+      const scores = model.scoreCatalog([context.map((id) => model.indexOf.get(id)!)], null);
+      return [...scores.keys()].filter((i) => !context.includes(model.itemIds[i]!)).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, 10);
+    };
+    expect(body.items.map((i) => i.itemId)).toEqual(rank(trained).map((i) => trained.itemIds[i]));
+    expect(rank(trained)).not.toEqual(rank(initial));
   });
 
   it('serves recommendations to commerce backends after the rounds', async () => {
-    const response = await post('/v1/recommendations', { userId: 'user-000001', context: { recentItemIds: ['item-00000'], query: 'shoes' }, limit: 3 });
+    const response = await post('/v1/recommendations', { userId: 'user-000001', context: { recentItemIds: ['196'], query: 'soda' }, limit: 3 });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { modelVersion: string; privacy: unknown; items: Array<{ itemId: string; score: number }> };
     expect(body.modelVersion).toBe('plan-default:v2');
     expect(body.items).toHaveLength(3);
-    expect(body.items.map((i) => i.itemId)).not.toContain('item-00000');
+    expect(body.items.map((i) => i.itemId)).not.toContain('196');
     expect(body.items[0].score).toBeGreaterThanOrEqual(body.items[1].score);
   });
 

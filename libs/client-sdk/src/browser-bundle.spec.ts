@@ -2,13 +2,15 @@
  * The SDK's browser build: esbuild bundles it for `platform: 'browser'` (any Node built-in, such
  * as `node:crypto`, fails the build), and the bundle runs in a context that has only what a
  * browser page has — WebCrypto's getRandomValues, fetch, TextEncoder, URL — with no `require`,
- * `process` or `Buffer`: it makes an identity and runs the device's first SecAgg+ step.
+ * `process` or `Buffer`: it makes an identity and runs the device's first SecAgg+ step, and it
+ * scores a catalog with the downloaded model exactly as the server does.
  */
 import { webcrypto } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { CatalogRanker, TwoTowerModel, catalogItemInputs, seededRandom, twoTowerLayout } from '@cohort/ml';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -47,6 +49,30 @@ describe('client SDK browser build', () => {
     expect(result.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(result.keys).toEqual([32, 32, 64]);
     expect(result.stage).toBe('ShareKeys');
+  });
+
+  it('scores a catalog in the browser bundle as the server does (parity ≤ 1e-6)', async () => {
+    const code = await browserBundle(`export * from './index';`);
+    const config = { contentDim: 6, idBuckets: 32, embeddingDim: 8, hiddenDim: 5, poolingDecay: 0.9, recencyDecay: 0.7 };
+    const layout = twoTowerLayout(config);
+    const random = seededRandom(12);
+    const params = Float32Array.from({ length: layout.size }, () => random() - 0.5);
+    const itemIds = Array.from({ length: 40 }, (_, i) => `item-${i}`);
+    const content = Float32Array.from({ length: 40 * 6 }, () => random() * 2 - 1);
+    const orders = [[1, 2, 3], [2, 7], [30, 2, 9]];
+    // The server's path: recommendation-serving ranks with @cohort/ml's CatalogRanker in Node.
+    const server = new CatalogRanker(new TwoTowerModel(layout), params, catalogItemInputs(config, itemIds, content)).scoreCatalog(orders, null);
+    const page = createContext({ crypto: { getRandomValues: (a: Uint8Array) => webcrypto.getRandomValues(a) }, fetch, TextEncoder, TextDecoder, URL, AbortSignal });
+    runInContext(code, page);
+    page.input = { config, params: Array.from(params), itemIds, content: Array.from(content), orders };
+    const browser = runInContext(`
+      const training = { epochs: 1, learningRate: 0.1, negatives: 4, loss: 'bpr', reconstructionEpochs: 0, privateLearningRate: 0.1, privateL2: 0, maxExamplesPerEpoch: 4 };
+      const model = new sdk.OnDeviceModel({ modelVersion: 'v', config: input.config, training, itemIds: input.itemIds, params: Float32Array.from(input.params), content: Float32Array.from(input.content) });
+      Array.from(model.scoreCatalog(input.orders, null));
+    `, page) as number[];
+    expect(browser).toHaveLength(40);
+    const worst = Math.max(...browser.map((score, i) => Math.abs(score - server[i]!)));
+    expect(worst).toBeLessThanOrEqual(1e-6);
   });
 
   it('fails the build when browser code imports a Node built-in', async () => {

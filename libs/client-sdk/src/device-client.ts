@@ -1,13 +1,17 @@
 /**
  * What a device may do, over HTTPS only: enrol with its identity key, check in, fetch the model it
- * must train. No Kafka, no shared store, no Node built-ins — the same code runs on a phone's
- * JavaScript engine, in a browser and in the simulator. Secure aggregation is
- * `SecureAggregationParticipant` (secagg-participant.ts).
+ * must train (manifest, parameters and content, each checked against the length and SHA-256 the
+ * manifest names), report its held-out evaluation. No Kafka, no shared store, no Node built-ins —
+ * the same code runs on a phone's JavaScript engine, in a browser and in the simulator. Secure
+ * aggregation is `SecureAggregationParticipant` (secagg-participant.ts).
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  PopularityModelArtifact, RegisterDeviceResponse, TrainingTask,
-  type ClientId, type RegisterDeviceRequest,
+  CLIENT_ID_HEADER, ModelEvaluation, RegisterDeviceResponse, TrainingTask, TwoTowerModelManifest,
+  type ClientId, type ModelDownload, type ModelEvaluationReport, type RegisterDeviceRequest,
 } from '@cohort/contracts';
+import { OnDeviceModel } from './training/on-device-model';
 
 /** Where each service answers; in standalone mode they are all the same origin. */
 export interface ServiceUrls {
@@ -53,14 +57,28 @@ export async function deviceRequest(apiKey: string, base: string, path: string, 
   return response;
 }
 
+/** A downloaded model does not match its manifest: nothing is trained on it. */
+export class DeviceModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceModelError';
+  }
+}
+
 export class DeviceClient {
+  private readonly models = new Map<string, Promise<OnDeviceModel>>();
+
   constructor(
     private readonly urls: ServiceUrls,
     private readonly apiKey: string,
     private readonly timeoutMs = 30_000,
   ) {}
 
-  /** Enrols the device; `request.identityKey` is the public half of `createDeviceIdentity()`. */
+  /**
+   * Enrols the device; `request.identityKey` is the public half of `createDeviceIdentity()`, and
+   * `request.attestationToken` the token the platform's attestation service issued for that key
+   * (client-registry answers 401 without a valid one, 429 when this device enrols too often).
+   */
   async register(request: RegisterDeviceRequest): Promise<ClientId> {
     const response = await this.call(this.urls.clientRegistry, '/v1/devices', { method: 'POST', json: request });
     return RegisterDeviceResponse.parse(await response.json()).clientId;
@@ -71,9 +89,47 @@ export class DeviceClient {
     return response.status === 204 ? null : TrainingTask.parse(await response.json());
   }
 
-  async fetchModel(task: TrainingTask): Promise<PopularityModelArtifact> {
-    const response = await this.call(this.urls.modelRegistry, task.modelPath, { method: 'GET' });
-    return PopularityModelArtifact.parse(await response.json());
+  /**
+   * The model version `task` trains, ready to train and rank with; the round's learning rate
+   * replaces the manifest's. Versions already downloaded are reused.
+   */
+  async fetchModel(task: Pick<TrainingTask, 'modelPath' | 'localLearningRate'>): Promise<OnDeviceModel> {
+    let model = this.models.get(task.modelPath);
+    if (model === undefined) {
+      model = this.downloadModel(task.modelPath);
+      this.models.set(task.modelPath, model);
+      model.catch(() => this.models.delete(task.modelPath));
+      // Two versions at most: the one being trained and the next.
+      if (this.models.size > 2) this.models.delete(this.models.keys().next().value!);
+    }
+    const downloaded = await model;
+    return downloaded.withParams(downloaded.modelVersion, downloaded.params, { ...downloaded.training, learningRate: task.localLearningRate });
+  }
+
+  /** Adds this device's leave-last-order-out metrics to the version's federated evaluation. */
+  async reportEvaluation(clientId: ClientId, modelVersion: string, report: ModelEvaluationReport): Promise<ModelEvaluation> {
+    const path = `/v1/models/${encodeURIComponent(modelVersion)}/evaluations`;
+    const response = await this.call(this.urls.modelRegistry, path, { method: 'POST', json: report, headers: { [CLIENT_ID_HEADER]: clientId } });
+    return ModelEvaluation.parse(await response.json());
+  }
+
+  private async downloadModel(modelPath: string): Promise<OnDeviceModel> {
+    const manifest = TwoTowerModelManifest.parse(await (await this.call(this.urls.modelRegistry, modelPath, { method: 'GET' })).json());
+    const params = await this.download(manifest.parameters);
+    if (params.length !== manifest.dimension) throw new DeviceModelError(`${manifest.modelVersion}: ${params.length} parameters, the manifest says ${manifest.dimension}`);
+    const content = manifest.content === null ? undefined : await this.download(manifest.content);
+    return new OnDeviceModel({
+      modelVersion: manifest.modelVersion, config: manifest.config, training: manifest.training, itemIds: manifest.itemIds, params,
+      ...(content === undefined ? {} : { content }),
+    });
+  }
+
+  private async download(file: ModelDownload): Promise<Float32Array> {
+    const bytes = new Uint8Array(await (await this.call(this.urls.modelRegistry, file.path, { method: 'GET' })).arrayBuffer());
+    if (bytes.length !== file.bytes || bytesToHex(sha256(bytes)) !== file.sha256) {
+      throw new DeviceModelError(`${file.path}: got ${bytes.length} bytes that do not match the manifest's length ${file.bytes} and SHA-256`);
+    }
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   }
 
   private call(base: string, path: string, init: RequestInit): Promise<Response> {

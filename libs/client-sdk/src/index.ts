@@ -3,6 +3,8 @@
  * check-in, model download and the SecAgg+ protocol. Runs in Node and in browsers (no Node
  * built-ins; `browser-bundle.spec.ts` builds it for the browser to keep it so).
  */
-export { DeviceClient, DeviceRequestError, deviceRequest, type ServiceUrls } from './device-client';
+export { DeviceClient, DeviceModelError, DeviceRequestError, deviceRequest, type ServiceUrls } from './device-client';
 export { createDeviceIdentity, type DeviceIdentity } from './identity';
 export { SecureAggregationParticipant, type ParticipantOptions, type ParticipationResult } from './secagg-participant';
+export { DeviceTrainer, clipUpdate, type DeviceOrder, type DeviceUpdate, type RankedItem } from './training/device-trainer';
+export { OnDeviceModel, type OnDeviceModelInput } from './training/on-device-model';

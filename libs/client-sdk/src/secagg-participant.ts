@@ -63,7 +63,7 @@ export class SecureAggregationParticipant {
 
   /**
    * Takes part in the round of `task`. `update` is the clipped model delta, or a function that
-   * trains and returns it (run while the neighbours advertise their keys).
+   * trains and returns it (run once this device's keys are advertised, while keys are shared).
    */
   async contribute(task: TrainingTask, update: Float32Array | (() => Promise<Float32Array>)): Promise<ParticipationResult> {
     const sessionPath = task.uploadPath;
@@ -77,9 +77,10 @@ export class SecureAggregationParticipant {
       suite: this.suite,
     });
     if (this.options.dropBefore === 'AdvertiseKeys') return { outcome: 'dropped', stage: 'AdvertiseKeys' };
+    // Advertise first (cheap, and its stage closes soonest), then train while the keys are shared.
+    await this.post(endpoint, sessionPath, 'AdvertiseKeys', encodeState(client.advertiseKeys()), view);
     const training = typeof update === 'function' ? update() : Promise.resolve(update);
     training.catch(() => undefined); // awaited at MaskedInput; a failure surfaces there
-    await this.post(endpoint, sessionPath, 'AdvertiseKeys', encodeState(client.advertiseKeys()), view);
 
     for (let posted: SecAggSessionStage = 'AdvertiseKeys'; ; ) {
       view = await this.awaitStageAfter(endpoint, sessionPath, posted, view);

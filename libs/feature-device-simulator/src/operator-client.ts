@@ -1,4 +1,4 @@
-/** The operator's side of a simulation over HTTP: open a round, follow it until it closes. */
+/** The operator's side of a simulation over HTTP: open a round, follow it until it closes, read its model version. */
 import { z } from 'zod';
 import type { PlanId, RoundId } from '@cohort/contracts';
 import { DeviceRequestError } from '@cohort/client-sdk';
@@ -15,18 +15,44 @@ export const RoundSummary = z.object({
 });
 export type RoundSummary = z.infer<typeof RoundSummary>;
 
+/** What the simulator reads of a model version. */
+export const ModelVersionSummary = z.object({
+  modelVersion: z.string(),
+  contributors: z.number(),
+  privacy: z.object({ epsilon: z.number().nullable(), delta: z.number() }).nullable(),
+});
+export type ModelVersionSummary = z.infer<typeof ModelVersionSummary>;
+
 export class OperatorClient {
   constructor(
     private readonly schedulerUrl: string,
     private readonly apiKey: string,
+    /** model-registry's base URL (the scheduler's in standalone mode). */
+    private readonly registryUrl: string = schedulerUrl,
   ) {}
 
   openRound(planId: PlanId): Promise<RoundSummary> {
-    return this.request('POST', `/v1/plans/${encodeURIComponent(planId)}/rounds`);
+    return this.request('POST', `/v1/plans/${encodeURIComponent(planId)}/rounds`, RoundSummary);
   }
 
   round(roundId: RoundId | string): Promise<RoundSummary> {
-    return this.request('GET', `/v1/rounds/${encodeURIComponent(roundId)}`);
+    return this.request('GET', `/v1/rounds/${encodeURIComponent(roundId)}`, RoundSummary);
+  }
+
+  /** A model version's record on model-registry: lineage, stage and, once charged, its guarantee. */
+  modelVersion(modelVersion: string): Promise<ModelVersionSummary> {
+    return this.request('GET', `/v1/models/${encodeURIComponent(modelVersion)}`, ModelVersionSummary);
+  }
+
+  /** Polls until the accountant's guarantee of `modelVersion` is recorded, or throws after `timeoutMs`. */
+  async awaitCharged(modelVersion: string, timeoutMs: number, pollMs = 50): Promise<ModelVersionSummary> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const version = await this.modelVersion(modelVersion);
+      if (version.privacy !== null) return version;
+      if (Date.now() > deadline) throw new Error(`${modelVersion} was still not charged after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /** Polls until the round is committed or aborted, or throws after `timeoutMs`. */
@@ -40,10 +66,11 @@ export class OperatorClient {
     }
   }
 
-  private async request(method: string, path: string): Promise<RoundSummary> {
-    const url = new URL(path, this.schedulerUrl).toString();
+  private async request<S extends z.ZodType>(method: string, path: string, schema: S): Promise<z.output<S>> {
+    const base = path.startsWith('/v1/models/') ? this.registryUrl : this.schedulerUrl;
+    const url = new URL(path, base).toString();
     const response = await fetch(url, { method, headers: { authorization: `Bearer ${this.apiKey}` }, signal: AbortSignal.timeout(30_000) });
     if (!response.ok) throw new DeviceRequestError(response.status, url, await response.text());
-    return RoundSummary.parse(await response.json());
+    return schema.parse(await response.json());
   }
 }

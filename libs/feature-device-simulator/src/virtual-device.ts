@@ -1,13 +1,15 @@
 /**
- * A simulated shopper's phone: its own purchase history never leaves it; when sampled it fetches
- * the model, trains locally, clips, and takes part in the round's SecAgg+ session through the
- * client SDK, so the update leaves it only masked. It can drop out at any stage of the protocol,
- * or straggle, as real devices do.
+ * A simulated shopper's phone: its own purchase history never leaves it. The simulator supplies
+ * only the data and the behaviour; everything a device does is the client SDK's — when sampled it
+ * fetches the model, the SDK's `DeviceTrainer` trains and clips, and the update leaves the phone
+ * only masked, through the SDK's SecAgg+ participant. It can drop out at any stage of the
+ * protocol, or straggle, as real devices do. Evaluation devices never train: they score a model
+ * version on their held-out last order and report the metric sums.
  */
 import * as nodeCrypto from 'node:crypto';
-import { SecureAggregationParticipant, type DeviceClient, type DeviceIdentity } from '@cohort/client-sdk';
-import type { ClientId, TrainingTask, UserId } from '@cohort/contracts';
-import { seededRandom, trainLocally } from '@cohort/ml';
+import { SecureAggregationParticipant, type DeviceClient, type DeviceIdentity, type DeviceTrainer } from '@cohort/client-sdk';
+import type { ClientId, ModelEvaluation, TrainingTask, UserId } from '@cohort/contracts';
+import { seededRandom } from '@cohort/ml';
 import { createNodeCryptoSuite, type ProtocolStage } from '@cohort/secagg';
 
 export type Participation = 'not-selected' | 'trained' | 'dropped-out' | 'excluded';
@@ -17,7 +19,6 @@ export interface DeviceBehaviour {
   readonly dropoutRate: number;
   /** Upper bound of a uniform extra delay before training. */
   readonly maxStragglerMs: number;
-  readonly localEpochs: number;
 }
 
 export interface DeviceConnection {
@@ -32,16 +33,21 @@ const NODE_SUITE = createNodeCryptoSuite(nodeCrypto);
 
 export class VirtualDevice {
   private readonly random: () => number;
+  /** The local training loss of the last round this device trained in (stays on the device). */
+  lastLoss = NaN;
 
   constructor(
     readonly userId: UserId,
     readonly clientId: ClientId,
-    /** Item id → how often this user bought it: private, on-device data. */
-    private readonly history: ReadonlyMap<string, number>,
+    /** The SDK's trainer over this user's orders: private, on-device data. */
+    readonly trainer: DeviceTrainer,
     readonly identity: DeviceIdentity,
     private readonly connection: DeviceConnection,
     private readonly behaviour: DeviceBehaviour,
-    seed: number,
+    /** Seeds this device's behaviour and its trainer's sampling (simulation only). */
+    readonly seed: number,
+    /** 'train': takes part in rounds; 'evaluate': held out, only scores versions. */
+    readonly role: 'train' | 'evaluate' = 'train',
   ) {
     this.random = seededRandom(seed);
   }
@@ -71,10 +77,11 @@ export class VirtualDevice {
     });
     const result = await participant.contribute(task, async () => {
       const model = await client.fetchModel(task);
-      const counts = Float32Array.from(model.itemIds, (itemId) => this.history.get(itemId) ?? 0);
       if (straggle > 0) await new Promise((resolve) => setTimeout(resolve, straggle));
       await holdUpdate;
-      return trainLocally(model.logits, counts, { learningRate: task.localLearningRate, epochs: this.behaviour.localEpochs, clipNorm: task.mechanism.clipNorm });
+      const { update, loss } = this.trainer.computeUpdate(model, task.mechanism.clipNorm);
+      this.lastLoss = loss;
+      return update;
     });
     switch (result.outcome) {
       case 'contributed':
@@ -85,5 +92,17 @@ export class VirtualDevice {
       case 'aborted':
         return 'excluded';
     }
+  }
+
+  /**
+   * Scores `modelVersion` on this device's held-out last order and adds the metric sums to the
+   * version's federated evaluation; null when the device has too few orders to evaluate.
+   */
+  async evaluate(modelVersion: string): Promise<ModelEvaluation | null> {
+    const { client } = this.connection;
+    const model = await client.fetchModel({ modelPath: `/v1/models/${encodeURIComponent(modelVersion)}/artifact`, localLearningRate: 1 });
+    const sums = this.trainer.evaluate(model);
+    if (sums === null) return null;
+    return client.reportEvaluation(this.clientId, model.modelVersion, { ...sums, users: 1 });
   }
 }

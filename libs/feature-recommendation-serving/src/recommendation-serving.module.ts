@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
-import { ModelPrivacyConsumer } from './recommendations/model-privacy.consumer';
 import { ModelPromotedConsumer, SERVING_OPTIONS, type ServingOptions } from './recommendations/model-promoted.consumer';
 import { RecommendationsController } from './recommendations/recommendations.controller';
 import { RecommendationsService } from './recommendations/recommendations.service';
@@ -14,7 +13,7 @@ export class RecommendationServingModule {
     return {
       module: RecommendationServingModule,
       controllers: [RecommendationsController, CatalogController],
-      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer, ModelPrivacyConsumer, CatalogService],
+      providers: [{ provide: SERVING_OPTIONS, useValue: options }, ServingModel, RecommendationsService, ModelPromotedConsumer, CatalogService],
       exports: [RecommendationsService, ServingModel],
     };
   }

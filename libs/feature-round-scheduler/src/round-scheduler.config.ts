@@ -12,7 +12,8 @@ export const roundSchedulerConfigShape = {
   COHORT_NOISE_MULTIPLIER: z.coerce.number().nonnegative().default(1.0),
   COHORT_CLIP_NORM: z.coerce.number().positive().default(1.0),
   COHORT_MIN_SURVIVORS: z.coerce.number().int().positive().default(3),
-  COHORT_LOCAL_LEARNING_RATE: z.coerce.number().positive().default(5),
+  /** The devices' local SGD step of each round (the model manifest's training plan, overridden per round). */
+  COHORT_LOCAL_LEARNING_RATE: z.coerce.number().positive().default(0.2),
   COHORT_UPLOAD_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
 };
 

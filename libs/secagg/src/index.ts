@@ -7,7 +7,7 @@ export { Stage, nextStage, stageIndex, type ProtocolStage } from './stages';
 export { createSecAggParams, modulusMask, MAX_DEGREE, MAX_DIMENSION, type SecAggParams, type SecAggParamsInput } from './params';
 export { chooseHararyParameters, sessionGraph, type HararyGraphChoice, type HararyGraphRequirements } from './harary-parameters';
 export { neighbourPositions } from './harary-graph';
-export { quantize, dequantize, toSigned, type UniformSource } from './quantize';
+export { SECAGG_MODULUS_BITS, quantize, dequantize, quantizationScale, toSigned, type UniformSource } from './quantize';
 export type { CryptoSuite } from './crypto-suite';
 export { createNobleCryptoSuite } from './noble-crypto-suite';
 export { createNodeCryptoSuite, type NodeCryptoModule } from './node-crypto-suite';

@@ -19,6 +19,22 @@ import { SecAggError, SecAggErrorCode, requireParameter } from './secagg-error';
 
 export type UniformSource = () => number;
 
+/** Modulus 2^32: the widest the word arithmetic allows, so the quantization scale can be fine. */
+export const SECAGG_MODULUS_BITS = 32;
+/** Finest quantization step used, 2^-24 of a unit: finer buys nothing over float32 updates. */
+const MAX_SCALE = 2 ** 24;
+
+/**
+ * The largest power-of-two scale s ≤ 2^24 with N·⌈c·s⌉ < 2^(b−1), so the sum of a cohort of N
+ * quantized updates (clipped to norm C, hence every coordinate to [−C, C]) never wraps mod 2^b.
+ * The aggregator and the utility simulation both quantize at this scale.
+ */
+export function quantizationScale(cohortSize: number, clipNorm: number, modulusBits = SECAGG_MODULUS_BITS): number {
+  let scale = MAX_SCALE;
+  while (scale > 2 ** -30 && cohortSize * Math.ceil(clipNorm * scale) >= 2 ** (modulusBits - 1)) scale /= 2;
+  return scale;
+}
+
 type QuantizationParams = Pick<SecAggParams, 'clipRange' | 'scale' | 'modulusBits' | 'dimension'>;
 
 export function quantize(values: ArrayLike<number>, params: QuantizationParams, random: UniformSource): Uint32Array {

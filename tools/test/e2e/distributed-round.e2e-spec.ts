@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES, PlanId, TOPICS } from '@cohort/contracts';
-import { enrolPopulation, OperatorClient, runRound, type VirtualDevice } from '@cohort/feature-device-simulator';
+import { enrolPopulation, OperatorClient, runRound, syntheticPartitions, type VirtualDevice } from '@cohort/feature-device-simulator';
 import { syntheticCatalog } from '@cohort/ml';
 import { DistributedCluster, readTopic as readTopicOf, resetCohortState } from '@cohort/testing';
 
@@ -51,10 +51,9 @@ describe('distributed mode on real Kafka and Redis', () => {
         modelRegistry: cluster.url('model-registry'),
       },
       deviceApiKey: cluster.keys.device,
-      devices: 24,
-      catalog: syntheticCatalog(60, 6),
-      interactionsPerUser: 20,
-      behaviour: { dropoutRate: 0, maxStragglerMs: 20, localEpochs: 2 },
+      attest: (identityKey) => cluster.attestation.mint(identityKey),
+      partitions: syntheticPartitions(syntheticCatalog(60, 6), 24, 6, 7),
+      behaviour: { dropoutRate: 0, maxStragglerMs: 20 },
       seed: 7,
       concurrency: 8,
     });

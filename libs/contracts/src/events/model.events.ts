@@ -42,8 +42,13 @@ export const ModelVersionPromoted = defineEvent({
     modelVersion: ModelVersion,
     planId: PlanId,
     stage: ModelStage,
+    /** The model manifest (`TwoTowerModelManifest` JSON). */
     artifact: BlobRef,
     privacy: PrivacyGuarantee,
+    /** The shared parameters (Float32 LE) the manifest names; absent on events of older producers. */
+    parameters: BlobRef.optional(),
+    /** The catalog's content embeddings (Float32 LE) for content plans. */
+    content: BlobRef.nullable().optional(),
   }),
   keyOf: (p) => p.planId,
 });

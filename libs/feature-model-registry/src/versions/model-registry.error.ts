@@ -5,12 +5,20 @@ export enum ModelRegistryErrorCode {
   VersionNotFound = 'version-not-found',
   BaseVersionMissing = 'base-version-missing',
   DimensionMismatch = 'dimension-mismatch',
+  VersionNotCharged = 'version-not-charged',
+  NoContent = 'no-content',
+  EvaluationAlreadyReported = 'evaluation-already-reported',
+  CorruptRecord = 'corrupt-record',
 }
 
 const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
   [ModelRegistryErrorCode.VersionNotFound]: 'not-found',
   [ModelRegistryErrorCode.BaseVersionMissing]: 'internal',
   [ModelRegistryErrorCode.DimensionMismatch]: 'internal',
+  [ModelRegistryErrorCode.VersionNotCharged]: 'conflict',
+  [ModelRegistryErrorCode.NoContent]: 'not-found',
+  [ModelRegistryErrorCode.EvaluationAlreadyReported]: 'conflict',
+  [ModelRegistryErrorCode.CorruptRecord]: 'internal',
 };
 
 export class ModelRegistryError extends DomainError<ModelRegistryErrorCode> {

@@ -2,35 +2,42 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '@cohort/blob-store';
 import { EmbeddedEventBus } from '@cohort/bus';
 import {
-  ModelVersion, ModelVersionPromoted, ModelVersionPublished, PlanId, RoundId, type AggregateReady, type Envelope, type PayloadOf,
+  ClientId, ModelVersion, ModelVersionPromoted, ModelVersionPublished, PlanId, RoundId,
+  type AggregateReady, type Envelope, type ModelPrivacyComputed, type PayloadOf, type ServerOptimizer, type TwoTowerConfig,
 } from '@cohort/contracts';
+import { applyServerStep, initTwoTowerParameters, twoTowerLayout } from '@cohort/ml';
 import { MemoryKeyValueStore } from '@cohort/state';
+import { ModelRegistryErrorCode } from './model-registry.error';
 import { ModelVersionRepository } from './model-version.repository';
-import { ModelVersionsService } from './model-versions.service';
+import { ModelVersionsService, type PlanModel } from './model-versions.service';
 
 const planId = PlanId.parse('plan-a');
+const config: TwoTowerConfig = { contentDim: 0, idBuckets: 8, embeddingDim: 2, hiddenDim: 2, poolingDecay: 0.9, recencyDecay: 0.7 };
+const dimension = twoTowerLayout(config).size;
+const training = { epochs: 1, learningRate: 0.1, negatives: 4, loss: 'bpr' as const, reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 4 };
+const v = (n: number) => ModelVersion.parse(`plan-a:v${n}`);
 
 describe('ModelVersionsService', () => {
   let bus: EmbeddedEventBus;
   let blobs: MemoryBlobStore;
-  let service: ModelVersionsService;
   let published: Array<PayloadOf<typeof ModelVersionPublished>>;
   let promoted: Array<PayloadOf<typeof ModelVersionPromoted>>;
+
+  async function start(optimizer: ServerOptimizer, autoPromote = true): Promise<ModelVersionsService> {
+    const plan: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config, training, optimizer, seed: 5 };
+    const service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [plan], autoPromote });
+    await service.onApplicationBootstrap();
+    return service;
+  }
 
   beforeEach(async () => {
     bus = new EmbeddedEventBus();
     await bus.start();
     blobs = new MemoryBlobStore();
-    service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), {
-      plans: [{ planId, itemIds: ['item-a', 'item-b', 'item-c'] }],
-      autoPromote: true,
-      serverLearningRate: 1,
-    });
     published = [];
     promoted = [];
     await bus.subscribe(ModelVersionPublished, async ({ payload }) => void published.push(payload), { group: 't.published', policy: 'retry-then-dlq' });
     await bus.subscribe(ModelVersionPromoted, async ({ payload }) => void promoted.push(payload), { group: 't.promoted', policy: 'retry-then-dlq' });
-    await service.onApplicationBootstrap();
   });
 
   afterEach(async () => {
@@ -41,40 +48,93 @@ describe('ModelVersionsService', () => {
     for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
     expect(predicate()).toBe(true);
   };
+  const floats = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 
-  async function aggregate(sum: number[], roundNumber = 1): Promise<Envelope<'AggregateReady', PayloadOf<typeof AggregateReady>>> {
-    const ref = await blobs.put(new Uint8Array(Float32Array.from(sum).buffer), 'application/vnd.cohort.float32-le');
+  async function aggregate(sum: Float32Array, roundNumber = 1): Promise<Envelope<'AggregateReady', PayloadOf<typeof AggregateReady>>> {
+    const ref = await blobs.put(new Uint8Array(sum.buffer), 'application/vnd.cohort.float32-le');
     return {
       eventId: '00000000-0000-4000-8000-000000000001', type: 'AggregateReady', eventVersion: 1, correlationId: 'r-1', occurredAt: new Date().toISOString(), producer: 'test',
       payload: {
-        roundId: RoundId.parse(`r-${roundNumber}`), planId, roundNumber, baseModelVersion: ModelVersion.parse(`plan-a:v${roundNumber - 1}`),
-        sum: ref, dimension: 3, contributors: 4, expectedCohortSize: 4, noiseStddev: 0, aggregation: 'plain-insecure',
+        roundId: RoundId.parse(`r-${roundNumber}`), planId, roundNumber, baseModelVersion: v(roundNumber - 1),
+        sum: ref, dimension, contributors: 4, expectedCohortSize: 4, noiseStddev: 0.5, aggregation: 'secagg-plus',
       },
     } as Envelope<'AggregateReady', PayloadOf<typeof AggregateReady>>;
   }
 
-  it('publishes and promotes an all-zero initial version once', async () => {
+  const charged = (version: ModelVersion, epsilon: number): PayloadOf<typeof ModelPrivacyComputed> => ({
+    modelVersion: version, planId, roundId: RoundId.parse('r-1'), sequence: 1, rounds: 1, epsilon, delta: 1e-6,
+    accountant: 'rdp', epsilonRdp: epsilon, epsilonPld: null, computedAt: new Date().toISOString(),
+  });
+
+  it('publishes the seeded initial version once and serves it with a guarantee of (0, 0)', async () => {
+    const service = await start({ kind: 'fedavg', learningRate: 1 });
     await service.onApplicationBootstrap(); // a restart finds v0 and does nothing
     await until(() => promoted.length === 1);
     expect(published.map((p) => p.modelVersion)).toEqual(['plan-a:v0']);
-    expect(await service.artifact(ModelVersion.parse('plan-a:v0'))).toEqual({ format: 'item-popularity-v1', itemIds: ['item-a', 'item-b', 'item-c'], logits: [0, 0, 0] });
+    expect(promoted[0]).toMatchObject({ modelVersion: 'plan-a:v0', stage: 'production', privacy: { epsilon: 0, delta: 0 } });
+    const manifest = await service.manifest(v(0));
+    expect(manifest).toMatchObject({ format: 'two-tower-v1', itemIds: ['item-a', 'item-b', 'item-c'], dimension, content: null, config, training });
+    expect(manifest.parameters).toMatchObject({ path: '/v1/models/plan-a%3Av0/parameters', bytes: dimension * 4 });
+    expect(floats(await service.parameters(v(0)))).toEqual(initTwoTowerParameters(twoTowerLayout(config), 5));
   });
 
   it('applies FedAvg with the expected cohort size as denominator, once per round', async () => {
-    const event = await aggregate([2, -1, 0.5]);
+    const service = await start({ kind: 'fedavg', learningRate: 2 });
+    const sum = Float32Array.from({ length: dimension }, (_, i) => (i % 5) - 2);
+    const event = await aggregate(sum);
     await service.applyAggregate(event);
     await service.applyAggregate(event); // redelivered
     await until(() => published.length === 2);
-    // logits = 0 + [2, -1, 0.5] / 4
-    expect((await service.artifact(ModelVersion.parse('plan-a:v1'))).logits).toEqual([0.5, -0.25, 0.125]);
-    expect(published[1]).toMatchObject({ modelVersion: 'plan-a:v1', roundId: 'r-1', baseVersion: 'plan-a:v0', contributors: 4, dimension: 3 });
-    await until(() => promoted.length === 2);
-    expect(promoted[1]).toMatchObject({ modelVersion: 'plan-a:v1', stage: 'production', privacy: { epsilon: null, delta: null } });
+    const before = floats(await service.parameters(v(0)));
+    // v1 = v0 + 2 · sum / 4
+    expect(floats(await service.parameters(v(1)))).toEqual(before.map((x, i) => Math.fround(x + (2 * sum[i]!) / 4)));
+    expect(published[1]).toMatchObject({ modelVersion: 'plan-a:v1', roundId: 'r-1', baseVersion: 'plan-a:v0', contributors: 4, dimension });
+    expect(await service.find(v(1))).toMatchObject({ noiseStddev: 0.5, expectedCohortSize: 4, privacy: null, stage: 'candidate' });
     await new Promise((r) => setTimeout(r, 30));
     expect(published).toHaveLength(2);
   });
 
+  it('promotes a version only after its round was charged, with the accountant\'s guarantee', async () => {
+    const service = await start({ kind: 'fedavg', learningRate: 1 });
+    await service.applyAggregate(await aggregate(new Float32Array(dimension).fill(0.1)));
+    await until(() => promoted.length === 1); // v0 only
+    await expect(service.promote(await service.find(v(1)), 'production')).rejects.toMatchObject({ code: ModelRegistryErrorCode.VersionNotCharged });
+    await service.recordPrivacy(charged(v(1), 2.5));
+    await service.recordPrivacy(charged(v(1), 2.5)); // redelivered: promoted once
+    await until(() => promoted.length === 2);
+    const record = await service.find(v(1));
+    expect(promoted[1]).toMatchObject({ modelVersion: 'plan-a:v1', stage: 'production', privacy: { epsilon: 2.5, delta: 1e-6 }, parameters: record.parameters });
+    expect(record.privacy).toMatchObject({ epsilon: 2.5, delta: 1e-6, rounds: 1, accountant: 'rdp' });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(promoted).toHaveLength(2);
+  });
+
+  it('carries FedAdam\'s moments from version to version', async () => {
+    const optimizer: ServerOptimizer = { kind: 'fedadam', learningRate: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3 };
+    const service = await start(optimizer);
+    const first = Float32Array.from({ length: dimension }, (_, i) => (i % 3) - 1);
+    const second = Float32Array.from({ length: dimension }, (_, i) => (i % 2) - 0.5);
+    await service.applyAggregate(await aggregate(first, 1));
+    await service.applyAggregate(await aggregate(second, 2));
+    const v0 = floats(await service.parameters(v(0)));
+    const one = applyServerStep(v0, { step: 0 }, first, 4, optimizer);
+    const two = applyServerStep(one.params, one.state, second, 4, optimizer);
+    expect(floats(await service.parameters(v(2)))).toEqual(two.params);
+    expect(await service.find(v(2))).toMatchObject({ optimizerStep: 2 });
+  });
+
+  it('adds up held-out devices\' evaluations, once per device', async () => {
+    const service = await start({ kind: 'fedavg', learningRate: 1 });
+    const device = (n: number) => ClientId.parse(`c-${n}`);
+    await service.addEvaluation(v(0), device(1), { users: 1, hr10: 1, ndcg10: 0.5, recall20: 0.25, ndcg20: 0.3 });
+    const sums = await service.addEvaluation(v(0), device(2), { users: 1, hr10: 0, ndcg10: 0, recall20: 0.5, ndcg20: 0.1 });
+    expect(sums).toEqual({ users: 2, hr10: 1, ndcg10: 0.5, recall20: 0.75, ndcg20: expect.closeTo(0.4, 9) });
+    await expect(service.addEvaluation(v(0), device(1), { users: 1, hr10: 1, ndcg10: 1, recall20: 1, ndcg20: 1 })).rejects.toMatchObject({ code: ModelRegistryErrorCode.EvaluationAlreadyReported });
+    expect((await service.evaluation(v(0))).users).toBe(2);
+  });
+
   it('refuses an aggregate whose base version it does not have', async () => {
-    await expect(service.applyAggregate(await aggregate([1, 1, 1], 5))).rejects.toThrow(/does not have/);
+    const service = await start({ kind: 'fedavg', learningRate: 1 });
+    await expect(service.applyAggregate(await aggregate(new Float32Array(dimension), 5))).rejects.toThrow(/does not have/);
   });
 });

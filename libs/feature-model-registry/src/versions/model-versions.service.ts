@@ -1,34 +1,58 @@
 /**
- * Model versions: the initial version of each plan, one new version per aggregate (DP-FedAvg
- * server step with a fixed denominator), and promotion between stages. Version ids are
- * deterministic (`<plan>:v<round number>`), so a redelivered aggregate finds its version and
- * changes nothing; the event is published before the record is written, so a crash in between
- * re-publishes (harmless: the scheduler's commit is idempotent) instead of losing the version.
+ * Model versions of the two-tower recommender: each plan's initial version (seeded parameters),
+ * one new version per noised aggregate (DP-FedAvg server step with the fixed denominator q·N, then
+ * FedAvg or FedAdam), the accountant's guarantee per version, federated evaluation sums, and
+ * promotion between stages.
+ *
+ * Invariants:
+ * - version ids are deterministic (`<plan>:v<round number>`), so a redelivered aggregate finds
+ *   its version and changes nothing; the event is published before the record is written, so a
+ *   crash in between re-publishes (harmless: the scheduler's commit is idempotent);
+ * - a version is promoted only once its round was committed and charged (the accountant's
+ *   ModelPrivacyComputed arrived), so every served answer carries a real (ε, δ); the initial
+ *   version learnt from no one and carries (0, 0).
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
 import {
-  ModelVersion, ModelVersionPromoted, ModelVersionPublished, PopularityModelArtifact,
-  type AggregateReady, type Envelope, type ModelStage, type PayloadOf, type PlanId,
+  ModelVersion, ModelVersionPromoted, ModelVersionPublished, TwoTowerModelManifest,
+  type AggregateReady, type BlobRef, type ClientId, type Envelope, type LocalTrainingPlan, type ModelPrivacyComputed,
+  type ModelStage, type PayloadOf, type PlanId, type ServerOptimizer, type TwoTowerConfig,
 } from '@cohort/contracts';
-import { applyFederatedAverage } from '@cohort/ml';
+import { applyServerStep, initTwoTowerParameters, twoTowerLayout, type ServerOptimizerState } from '@cohort/ml';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
-import { ModelVersionRepository, type ModelVersionRecord } from './model-version.repository';
+import { ModelVersionRepository, type EvaluationSums, type ModelVersionRecord } from './model-version.repository';
 
 export const MODEL_REGISTRY_OPTIONS = Symbol.for('cohort.ModelRegistryOptions');
 
-export interface ModelRegistryOptions {
-  /** Each plan's catalog: the items the initial model scores. */
-  readonly plans: ReadonlyArray<{ readonly planId: PlanId; readonly itemIds: readonly string[] }>;
-  /** Promote every new version to production (standalone and demos); otherwise operators promote. */
-  readonly autoPromote: boolean;
-  readonly serverLearningRate: number;
+/** What a plan trains: its model, its catalog, how devices train and how the server steps. */
+export interface PlanModel {
+  readonly planId: PlanId;
+  readonly itemIds: readonly string[];
+  readonly config: TwoTowerConfig;
+  readonly training: LocalTrainingPlan;
+  readonly optimizer: ServerOptimizer;
+  /** Seed of the initial parameters. */
+  readonly seed: number;
+  /** itemIds.length × config.contentDim content embeddings, for content plans. */
+  readonly content?: Float32Array;
 }
 
-const ARTIFACT_CONTENT_TYPE = 'application/vnd.cohort.item-popularity+json';
+export interface ModelRegistryOptions {
+  readonly plans: readonly PlanModel[];
+  /** Promote every charged version to production (standalone and demos); otherwise operators promote. */
+  readonly autoPromote: boolean;
+}
+
+const FLOAT32 = 'application/vnd.cohort.float32-le';
+const MANIFEST = 'application/vnd.cohort.two-tower-manifest+json';
 const tracer = trace.getTracer('cohort-model-registry');
+
+const floats = (bytes: Uint8Array) => new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+const bytesOf = (values: Float32Array) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+const download = (path: string, ref: BlobRef) => ({ path, bytes: ref.byteLength, sha256: ref.sha256 });
 
 @Injectable()
 export class ModelVersionsService implements OnApplicationBootstrap {
@@ -39,21 +63,36 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(ModelVersionRepository) private readonly versions: ModelVersionRepository,
     @Inject(MODEL_REGISTRY_OPTIONS) private readonly options: ModelRegistryOptions,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    for (const plan of this.options.plans) await this.ensureInitialVersion(plan.planId, plan.itemIds);
+  ) {
+    for (const plan of options.plans) {
+      const { contentDim } = twoTowerLayout(plan.config).config;
+      if (contentDim > 0 && plan.content?.length !== plan.itemIds.length * contentDim) {
+        throw new RangeError(`plan ${plan.planId} has a content tower of width ${contentDim}, so it needs ${plan.itemIds.length} × ${contentDim} content values; got ${plan.content?.length ?? 'none'}`);
+      }
+    }
   }
 
-  private async ensureInitialVersion(planId: PlanId, itemIds: readonly string[]): Promise<void> {
-    const modelVersion = ModelVersion.parse(`${planId}:v0`);
+  async onApplicationBootstrap(): Promise<void> {
+    for (const plan of this.options.plans) await this.ensureInitialVersion(plan);
+  }
+
+  private plan(planId: PlanId): PlanModel {
+    const plan = this.options.plans.find((p) => p.planId === planId);
+    if (plan === undefined) throw new ModelRegistryError(ModelRegistryErrorCode.VersionNotFound, `plan ${planId} is not configured in this registry`);
+    return plan;
+  }
+
+  private async ensureInitialVersion(plan: PlanModel): Promise<void> {
+    const modelVersion = ModelVersion.parse(`${plan.planId}:v0`);
     if ((await this.versions.find(modelVersion)) !== null) return;
-    const artifact = PopularityModelArtifact.parse({ format: 'item-popularity-v1', itemIds, logits: itemIds.map(() => 0) });
-    const record = await this.publishVersion({
-      modelVersion, planId, roundId: null, baseVersion: null, roundNumber: 0,
-      artifact: await this.writeArtifact(artifact), dimension: itemIds.length, contributors: 0, expectedCohortSize: 0,
+    const params = initTwoTowerParameters(twoTowerLayout(plan.config), plan.seed);
+    const record = await this.publishVersion(plan, {
+      modelVersion, planId: plan.planId, roundId: null, baseVersion: null, roundNumber: 0,
+      dimension: params.length, contributors: 0, expectedCohortSize: 0, noiseStddev: 0,
       stage: 'candidate', createdAt: new Date().toISOString(),
-    });
+      // Learnt from no user: the initial version spends nothing.
+      privacy: { epsilon: 0, delta: 0, rounds: 0, accountant: null, sequence: 0 },
+    }, params, { step: 0 });
     if (record !== null) await this.promote(record, 'production');
   }
 
@@ -62,6 +101,7 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     if ((await this.versions.find(modelVersion)) !== null) return; // already applied
     await tracer.startActiveSpan('model.apply-aggregate', { attributes: { 'cohort.round_id': payload.roundId } }, async (span) => {
       try {
+        const plan = this.plan(payload.planId);
         const base = await this.versions.find(payload.baseModelVersion);
         if (base === null) {
           throw new ModelRegistryError(ModelRegistryErrorCode.BaseVersionMissing, `round ${payload.roundId} trained ${payload.baseModelVersion}, which the registry does not have`);
@@ -69,21 +109,30 @@ export class ModelVersionsService implements OnApplicationBootstrap {
         if (base.dimension !== payload.dimension) {
           throw new ModelRegistryError(ModelRegistryErrorCode.DimensionMismatch, `aggregate has ${payload.dimension} entries; ${base.modelVersion} has ${base.dimension}`);
         }
-        const baseArtifact = await this.readArtifact(base);
-        const sumBytes = await this.blobs.get(payload.sum);
-        const sum = new Float32Array(sumBytes.buffer.slice(sumBytes.byteOffset, sumBytes.byteOffset + sumBytes.byteLength));
-        const logits = applyFederatedAverage(baseArtifact.logits, sum, payload.expectedCohortSize, this.options.serverLearningRate);
-        const record = await this.publishVersion({
+        const params = floats(await this.blobs.get(base.parameters));
+        const sum = floats(await this.blobs.get(payload.sum));
+        const step = applyServerStep(params, await this.optimizerState(base), sum, payload.expectedCohortSize, plan.optimizer);
+        await this.publishVersion(plan, {
           modelVersion, planId: payload.planId, roundId: payload.roundId, baseVersion: base.modelVersion, roundNumber: payload.roundNumber,
-          artifact: await this.writeArtifact({ ...baseArtifact, logits }), dimension: base.dimension,
-          contributors: payload.contributors, expectedCohortSize: payload.expectedCohortSize,
-          stage: 'candidate', createdAt: new Date().toISOString(),
-        });
-        if (record !== null && this.options.autoPromote) await this.promote(record, 'production');
+          dimension: base.dimension, contributors: payload.contributors, expectedCohortSize: payload.expectedCohortSize,
+          noiseStddev: payload.noiseStddev, stage: 'candidate', createdAt: new Date().toISOString(), privacy: null,
+        }, step.params, step.state);
       } finally {
         span.end();
       }
     });
+  }
+
+  /** The accountant charged the version's round: record its guarantee, and promote when configured to. */
+  async recordPrivacy(payload: PayloadOf<typeof ModelPrivacyComputed>): Promise<void> {
+    const record = await this.versions.find(payload.modelVersion);
+    if (record === null || record.privacy !== null) return; // another registry's version, or a redelivery
+    const updated = await this.versions.update({
+      ...record,
+      privacy: { epsilon: payload.epsilon, delta: payload.delta, rounds: payload.rounds, accountant: payload.accountant, sequence: payload.sequence },
+    });
+    this.logger.log({ modelVersion: record.modelVersion, epsilon: payload.epsilon, delta: payload.delta }, 'model version charged');
+    if (this.options.autoPromote) await this.promote(updated, 'production');
   }
 
   async find(version: ModelVersion): Promise<ModelVersionRecord> {
@@ -96,21 +145,80 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     return this.versions.list(planId);
   }
 
-  async artifact(version: ModelVersion): Promise<PopularityModelArtifact> {
-    return this.readArtifact(await this.find(version));
+  async manifest(version: ModelVersion): Promise<TwoTowerModelManifest> {
+    const record = await this.find(version);
+    return TwoTowerModelManifest.parse(JSON.parse(new TextDecoder().decode(await this.blobs.get(record.artifact))));
+  }
+
+  async parameters(version: ModelVersion): Promise<Uint8Array> {
+    return this.blobs.get((await this.find(version)).parameters);
+  }
+
+  async content(version: ModelVersion): Promise<Uint8Array> {
+    const record = await this.find(version);
+    if (record.content === null) throw new ModelRegistryError(ModelRegistryErrorCode.NoContent, `model version ${version} has no content tower`);
+    return this.blobs.get(record.content);
+  }
+
+  /** One held-out device's metric sums; a device reports once per version. */
+  async addEvaluation(version: ModelVersion, clientId: ClientId, sums: EvaluationSums): Promise<EvaluationSums> {
+    await this.find(version);
+    if (!(await this.versions.addEvaluation(version, clientId, sums))) {
+      throw new ModelRegistryError(ModelRegistryErrorCode.EvaluationAlreadyReported, `device ${clientId} already reported its evaluation of ${version}`);
+    }
+    return this.versions.evaluation(version);
+  }
+
+  evaluation(version: ModelVersion): Promise<EvaluationSums> {
+    return this.versions.evaluation(version);
   }
 
   async promote(record: ModelVersionRecord, stage: ModelStage): Promise<ModelVersionRecord> {
-    // Until the accountant reports per-version guarantees (privacy issue), the guarantee is unknown: null, never a guess.
+    if (record.privacy === null) {
+      throw new ModelRegistryError(
+        ModelRegistryErrorCode.VersionNotCharged,
+        `${record.modelVersion} cannot be promoted yet: its round has not been committed and charged by the accountant; promote it once its guarantee is recorded`,
+      );
+    }
     await this.bus.publish(ModelVersionPromoted, {
-      modelVersion: record.modelVersion, planId: record.planId, stage, artifact: record.artifact, privacy: { epsilon: null, delta: null },
+      modelVersion: record.modelVersion, planId: record.planId, stage, artifact: record.artifact,
+      privacy: { epsilon: record.privacy.epsilon, delta: record.privacy.delta },
+      parameters: record.parameters, content: record.content,
     });
-    const updated = await this.versions.setStage(record, stage);
+    const updated = await this.versions.update({ ...record, stage });
     this.logger.log({ modelVersion: record.modelVersion, stage }, 'model version promoted');
     return updated;
   }
 
-  private async publishVersion(record: ModelVersionRecord): Promise<ModelVersionRecord | null> {
+  private async optimizerState(record: ModelVersionRecord): Promise<ServerOptimizerState> {
+    if (record.optimizerState === null) return { step: record.optimizerStep };
+    const moments = floats(await this.blobs.get(record.optimizerState));
+    return { step: record.optimizerStep, m: moments.subarray(0, record.dimension), v: moments.subarray(record.dimension) };
+  }
+
+  private async publishVersion(
+    plan: PlanModel,
+    fields: Omit<ModelVersionRecord, 'artifact' | 'parameters' | 'content' | 'optimizerState' | 'optimizerStep'>,
+    params: Float32Array,
+    state: ServerOptimizerState,
+  ): Promise<ModelVersionRecord | null> {
+    const parameters = await this.blobs.put(bytesOf(params), FLOAT32);
+    const content = plan.content === undefined ? null : await this.blobs.put(bytesOf(plan.content), FLOAT32);
+    let optimizerState: BlobRef | null = null;
+    if (state.m !== undefined && state.v !== undefined) {
+      const moments = new Float32Array(2 * params.length);
+      moments.set(state.m);
+      moments.set(state.v, params.length);
+      optimizerState = await this.blobs.put(bytesOf(moments), FLOAT32);
+    }
+    const base = `/v1/models/${encodeURIComponent(fields.modelVersion)}`;
+    const manifest: TwoTowerModelManifest = {
+      format: 'two-tower-v1', modelVersion: fields.modelVersion, planId: plan.planId, config: plan.config, training: plan.training,
+      itemIds: plan.itemIds as TwoTowerModelManifest['itemIds'], dimension: params.length,
+      parameters: download(`${base}/parameters`, parameters), content: content === null ? null : download(`${base}/content`, content),
+    };
+    const artifact = await this.blobs.put(new TextEncoder().encode(JSON.stringify(manifest)), MANIFEST);
+    const record: ModelVersionRecord = { ...fields, artifact, parameters, content, optimizerState, optimizerStep: state.step };
     await this.bus.publish(ModelVersionPublished, {
       modelVersion: record.modelVersion, planId: record.planId, roundId: record.roundId, baseVersion: record.baseVersion,
       roundNumber: record.roundNumber, artifact: record.artifact, dimension: record.dimension,
@@ -119,13 +227,5 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     if (!(await this.versions.add(record))) return null;
     this.logger.log({ modelVersion: record.modelVersion, roundId: record.roundId, contributors: record.contributors }, 'model version published');
     return record;
-  }
-
-  private writeArtifact(artifact: PopularityModelArtifact) {
-    return this.blobs.put(new TextEncoder().encode(JSON.stringify(artifact)), ARTIFACT_CONTENT_TYPE);
-  }
-
-  private async readArtifact(record: ModelVersionRecord): Promise<PopularityModelArtifact> {
-    return PopularityModelArtifact.parse(JSON.parse(new TextDecoder().decode(await this.blobs.get(record.artifact))));
   }
 }

@@ -1,12 +1,13 @@
 /**
- * Loads each version promoted to production. Every serving replica needs every promotion, so each
- * replica has its own consumer group and reads the promotions from the start of the topic.
- * Failure policy: retry-then-dlq — a version that cannot be loaded must not stop later ones.
+ * ModelVersionPromoted (stage production, this plan) → the served model swaps to that version:
+ * the manifest and the parameters (and content embeddings) come from the blob store by claim
+ * check, each verified by the store against its SHA-256. Failure policy: retry, then `.dlq` — a
+ * version that cannot be loaded leaves the previous one serving.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
-import { ModelVersionPromoted, PopularityModelArtifact, type PlanId } from '@cohort/contracts';
+import { ModelVersionPromoted, TwoTowerModelManifest, type BlobRef, type PlanId } from '@cohort/contracts';
 import { ServingModel } from './serving-model';
 
 export const SERVING_OPTIONS = Symbol.for('cohort.ServingOptions');
@@ -33,12 +34,19 @@ export class ModelPromotedConsumer implements OnModuleInit {
       ModelVersionPromoted,
       async ({ payload }) => {
         if (payload.planId !== this.options.planId || payload.stage !== 'production') return;
-        const bytes = await this.blobs.get(payload.artifact);
-        const artifact = PopularityModelArtifact.parse(JSON.parse(new TextDecoder().decode(bytes)));
-        this.model.load(payload.modelVersion, payload.privacy, artifact);
-        this.logger.log({ modelVersion: payload.modelVersion }, 'serving model swapped');
+        if (payload.parameters === undefined) throw new Error(`${payload.modelVersion} was promoted without its parameters (an older producer); it cannot be served`);
+        const manifest = TwoTowerModelManifest.parse(JSON.parse(new TextDecoder().decode(await this.blobs.get(payload.artifact))));
+        const params = await this.floats(payload.parameters);
+        const content = payload.content == null ? undefined : await this.floats(payload.content);
+        this.model.load(manifest, payload.privacy, params, content);
+        this.logger.log({ modelVersion: payload.modelVersion, epsilon: payload.privacy.epsilon }, 'serving model swapped');
       },
       { group: `recommendation-serving.models.${this.options.instanceId}`, policy: 'retry-then-dlq' },
     );
+  }
+
+  private async floats(ref: BlobRef): Promise<Float32Array> {
+    const bytes = await this.blobs.get(ref);
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Recommendations from the served snapshot: the model's scores, without the items the shopper
- * has just seen, best first. Items the model does not know are ignored (the catalog can be newer
- * than the model).
+ * Recommendations for commerce backends: the served version's user tower over the request's
+ * context (its recent items, taken as the user's one known order; unknown items are ignored), a
+ * score for every catalog item, and the exact top `limit` of the items not in the context.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { RecommendationRequest, RecommendationResponse } from '@cohort/contracts';
@@ -18,11 +18,12 @@ export class RecommendationsService {
     if (snapshot === null) {
       throw new RecommendationServingError(RecommendationServingErrorCode.NoModelLoaded, 'no model version is in production yet; retry after the first promotion');
     }
-    const seen = new Set(request.context.recentItemIds.flatMap((id) => snapshot.indexOf.get(id) ?? []));
+    const context = request.context.recentItemIds.flatMap((id) => snapshot.indexOf.get(id) ?? []);
+    const scores = snapshot.ranker.scoreCatalog(context.length === 0 ? [] : [context], null);
     return {
       modelVersion: snapshot.modelVersion,
       privacy: snapshot.privacy,
-      items: topK(snapshot.scores, request.limit, seen).map(({ index, score }) => ({ itemId: snapshot.itemIds[index], score })),
+      items: topK(scores, request.limit, new Set(context)).map(({ index, score }) => ({ itemId: snapshot.itemIds[index]!, score })),
     };
   }
 }

@@ -1,54 +1,44 @@
 /**
- * The model being served, swapped whole on promotion: a request reads one immutable snapshot,
- * so a hot swap never mixes two versions in one answer.
+ * The model version serving answers from: the two-tower recommender of the latest promotion to
+ * production, its catalog, and the (ε, δ) it was trained under. Loading applies the item tower to
+ * the whole catalog once (the catalog table); a request then costs one user-tower pass over its
+ * context and one dot product per item, exact top-k (ANN is the serving issue's).
  *
- * Each version's privacy guarantee comes from dp-accountant (ModelPrivacyComputed) and may arrive
- * before or after the version's promotion: guarantees are kept by version, a version loaded later
- * gets its guarantee at load, and a guarantee for the version being served replaces its snapshot.
- * Until one is known the snapshot says `null` (unknown), never a guess.
+ * Invariant: a version swaps in whole (model, catalog and guarantee in one snapshot), so no answer
+ * mixes two versions; versions are only ever promoted with their guarantee, so every answer
+ * carries the (ε, δ) of the rounds trained into it.
  */
 import { Injectable } from '@nestjs/common';
-import type { ItemId, PopularityModelArtifact, PrivacyGuarantee } from '@cohort/contracts';
-import { softmax } from '@cohort/ml';
+import type { ItemId, PrivacyGuarantee, TwoTowerModelManifest } from '@cohort/contracts';
+import { CatalogRanker, TwoTowerModel, catalogItemInputs, twoTowerLayout } from '@cohort/ml';
 
 export interface ServingSnapshot {
   readonly modelVersion: string;
   readonly privacy: PrivacyGuarantee;
   readonly itemIds: readonly ItemId[];
   readonly indexOf: ReadonlyMap<string, number>;
-  readonly scores: Float64Array;
+  readonly ranker: CatalogRanker;
 }
-
-/** Guarantees remembered for versions not (or no longer) served; oldest forgotten first. */
-const KNOWN_GUARANTEES = 1_000;
-
-const isKnown = (privacy: PrivacyGuarantee) => privacy.epsilon !== null || privacy.delta !== null;
 
 @Injectable()
 export class ServingModel {
   private snapshot: ServingSnapshot | null = null;
-  private readonly guarantees = new Map<string, PrivacyGuarantee>();
 
   current(): ServingSnapshot | null {
     return this.snapshot;
   }
 
-  load(modelVersion: string, privacy: PrivacyGuarantee, artifact: PopularityModelArtifact): ServingSnapshot {
+  load(manifest: TwoTowerModelManifest, privacy: PrivacyGuarantee, params: Float32Array, content?: Float32Array): ServingSnapshot {
+    const layout = twoTowerLayout(manifest.config);
+    const ranker = new CatalogRanker(new TwoTowerModel(layout), params, catalogItemInputs(layout.config, manifest.itemIds, content));
+    ranker.catalogTable(); // built before the swap, not on the first request
     this.snapshot = {
-      modelVersion,
-      privacy: isKnown(privacy) ? privacy : (this.guarantees.get(modelVersion) ?? privacy),
-      itemIds: artifact.itemIds,
-      indexOf: new Map(artifact.itemIds.map((id, index) => [id, index])),
-      scores: softmax(artifact.logits),
+      modelVersion: manifest.modelVersion,
+      privacy,
+      itemIds: manifest.itemIds,
+      indexOf: new Map(manifest.itemIds.map((id, index) => [id, index])),
+      ranker,
     };
     return this.snapshot;
-  }
-
-  /** Records a version's guarantee; the served snapshot takes it when it is that version. */
-  setPrivacy(modelVersion: string, privacy: PrivacyGuarantee): void {
-    this.guarantees.delete(modelVersion);
-    this.guarantees.set(modelVersion, privacy);
-    if (this.guarantees.size > KNOWN_GUARANTEES) this.guarantees.delete(this.guarantees.keys().next().value!);
-    if (this.snapshot?.modelVersion === modelVersion) this.snapshot = { ...this.snapshot, privacy };
   }
 }

@@ -61,9 +61,11 @@ export class RoundRepository {
   }
 
   async save(round: RoundRecord): Promise<void> {
+    // A round nobody could be sampled for (everyone capped, say) has no cohort set: it opens and
+    // aggregation aborts it, releasing and charging nothing.
     await this.store.commit([
       { op: 'set', key: roundKey(round.roundId), value: JSON.stringify(round) },
-      { op: 'setAdd', key: cohortKey(round.roundId), members: round.cohort },
+      ...(round.cohort.length === 0 ? [] : [{ op: 'setAdd' as const, key: cohortKey(round.roundId), members: round.cohort }]),
     ]);
   }
 

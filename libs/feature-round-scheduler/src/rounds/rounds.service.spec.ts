@@ -51,6 +51,15 @@ describe('RoundsService', () => {
     expect(predicate()).toBe(true);
   };
 
+  it('opens a round nobody can afford with an empty cohort (aggregation then aborts it), instead of failing', async () => {
+    const capped = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async () => [] }, seededRandom(1), [plan]);
+    const round = await capped.open(planId);
+    expect(round.cohort).toEqual([]);
+    expect(round.eligibleUserIds).toEqual([]);
+    await until(() => opened.length === 1);
+    expect(opened[0]!.payload.cohort).toEqual([]);
+  });
+
   it('samples only consenting users the accountant allows, and announces the round', async () => {
     const round = await rounds.open(planId);
     // 40 users, user-0007 withheld consent → 39 asked; the gate drops user-0003 → 38 eligible.

@@ -23,6 +23,16 @@ export interface SecAggOptions {
   /** This process's index in `replicaUrls` (ignored when it is empty). */
   readonly replicaIndex: number;
   readonly takeoverGraceMs: number;
+  /**
+   * Where the central DP noise comes from; default: a Gaussian sampler over the operating
+   * system's CSPRNG (WebCrypto). Tests inject one that also records what it added.
+   */
+  readonly noise?: NoiseSource;
+}
+
+/** Adds independent N(0, stddev²) noise to every entry, in place. */
+export interface NoiseSource {
+  addNoise(values: Float64Array, stddev: number): void;
 }
 
 export type { CryptoSuite };

@@ -24,10 +24,10 @@ import {
 } from '@cohort/contracts';
 import { GaussianSampler } from '@cohort/dp';
 import {
-  SecAggError, SecAggServer, Stage, decodeState, dequantize, encodeState, fromBase64, nextStage, planShards, sessionGraph, toBase64,
+  SECAGG_MODULUS_BITS, SecAggError, SecAggServer, Stage, decodeState, dequantize, encodeState, fromBase64, nextStage, planShards, quantizationScale, sessionGraph, toBase64,
   type ClientMessage, type CryptoSuite, type ProtocolStage, type SecAggParams, type SecAggParamsInput, type ServerRequest, type ServerState,
 } from '@cohort/secagg';
-import { CRYPTO_SUITE, SECAGG_OPTIONS, type SecAggOptions } from './secagg.options';
+import { CRYPTO_SUITE, SECAGG_OPTIONS, type NoiseSource, type SecAggOptions } from './secagg.options';
 import {
   SessionRepository, groupKey,
   type GroupRef, type GroupResult, type RoundRecord, type StagePointer,
@@ -35,31 +35,16 @@ import {
 
 const tracer = trace.getTracer('cohort-secure-aggregator');
 
-/** Modulus 2^32: the widest the word arithmetic allows, so the quantization scale can be fine. */
-const MODULUS_BITS = 32;
-/** Finest quantization step used, 2^-24 of a unit: finer buys nothing over float32 updates. */
-const MAX_SCALE = 2 ** 24;
-
 /** How long a session waits for the identity keys of just-enrolled devices. */
 const IDENTITY_KEY_WAIT_MS = 2_000;
-
-/**
- * The largest power-of-two scale s ≤ 2^24 with N·⌈c·s⌉ < 2^31, so the sum of the whole cohort's
- * quantized updates (clipped to norm C, hence every coordinate to [−C, C]) never wraps.
- */
-function quantizationScale(cohortSize: number, clipNorm: number): number {
-  let scale = MAX_SCALE;
-  while (scale > 2 ** -30 && cohortSize * Math.ceil(clipNorm * scale) >= 2 ** (MODULUS_BITS - 1)) scale /= 2;
-  return scale;
-}
 
 @Injectable()
 export class SessionLifecycleService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SecAggSessions');
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
-  /** Central DP noise from the operating system's CSPRNG (WebCrypto), never Math.random. */
-  private readonly noise = new GaussianSampler();
+  /** Central DP noise: by default from the operating system's CSPRNG (WebCrypto), never Math.random. */
+  private readonly noise: NoiseSource;
   /** Groups whose stage this process is closing now (a second trigger waits for the first). */
   private readonly closing = new Map<string, Promise<void>>();
   /** When this process started serving (after its subscriptions joined): see sweepDeadlines. */
@@ -71,7 +56,9 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
     @Inject(SessionRepository) private readonly sessions: SessionRepository,
     @Inject(SECAGG_OPTIONS) private readonly options: SecAggOptions,
     @Inject(CRYPTO_SUITE) private readonly suite: CryptoSuite,
-  ) {}
+  ) {
+    this.noise = options.noise ?? new GaussianSampler();
+  }
 
   async onModuleInit(): Promise<void> {
     // Failure policy: retry-then-dlq — registrations and rounds are independent, handlers idempotent.
@@ -127,7 +114,7 @@ export class SessionLifecycleService implements OnModuleInit, OnApplicationBoots
     const paramsFor = (clients: number): SecAggParamsInput => ({
       clients,
       dimension: payload.dimension,
-      modulusBits: MODULUS_BITS,
+      modulusBits: SECAGG_MODULUS_BITS,
       clipRange: payload.mechanism.clipNorm,
       scale,
       ...sessionGraph({ clients, corruptFraction: this.options.corruptFraction, dropoutFraction: this.options.dropoutFraction }),

@@ -1,0 +1,330 @@
+/**
+ * Utility benchmark (`npm run bench:utility`): what user-level DP costs in recommendation quality,
+ * on real purchases. For each population and method it trains the two-tower model of `@cohort/ml`
+ * and evaluates it leave-last-order-out on every user (`@cohort/ml` evaluation: HR@10 and NDCG@10
+ * of the first item of the last order against 99 never-bought items, Recall@20 and NDCG@20 of the
+ * last basket over the full catalog; the same negatives for every method).
+ *
+ * Methods:
+ *  - popularity, repeat: the non-learned baselines (repeat = the user's own purchase counts,
+ *    popularity breaking ties — strong on grocery data);
+ *  - centralized: the same model and local-training code, trained by SGD over the pooled users
+ *    (each user's examples in turn, no clipping, no noise);
+ *  - federated: DP-FedAvg rounds through the utility simulation path
+ *    (`@cohort/feature-device-simulator` simulateRound: SDK training and clipping, quantization at
+ *    the aggregator's scale, the sum mod 2^32, the aggregator's Gaussian noise), Poisson sampling at
+ *    rate q, FedAdam on the server; without noise (z = 0), and with z calibrated by `@cohort/dp` to
+ *    ε ∈ {1, 4, 8} at δ = 1e-6 over the run's rounds (RDP accountant).
+ * Every device holds out its last order: it trains on the others, and evaluation predicts it.
+ *
+ * Writes bench/results/utility.json (rows {population, method, epsilon, delta, hr10, ndcg10,
+ * recall20, ndcg20, …}) and prints a table. Options: `--population=instacart` (default: all),
+ * `--methods=popularity,repeat,…`, `--rounds=N`, `--epsilons=1,4,8`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync as readBytes } from 'node:fs';
+import { generateSyntheticPopulation, loadInstacart, loadSuperstore, populationModelFromSuperstore } from '@cohort/catalog-data';
+import { ItemEncoder, defaultModelDir } from '@cohort/encoder';
+import { DeviceTrainer, OnDeviceModel, type DeviceOrder } from '@cohort/client-sdk';
+import { GaussianSampler, calibrateNoiseMultiplier } from '@cohort/dp';
+import { simulateRound } from '@cohort/feature-device-simulator';
+import {
+  addMetrics, applyServerStep, emptyMetrics, evaluatePopulation, initTwoTowerParameters, itemPopularity, meanMetrics,
+  popularityScorer, repeatScorer, seededRandom, twoTowerLayout, userRandom,
+  type MetricMeans, type MetricSums, type PurchaseHistory, type ServerOptimizerState,
+} from '@cohort/ml';
+import type { LocalTrainingPlan, ServerOptimizer, TwoTowerConfig } from '@cohort/contracts';
+import { openDataset } from '@cohort/datasets';
+
+const ROOT = resolve(__dirname, '..');
+const RESULTS = resolve(ROOT, 'bench/results/utility.json');
+const EVAL_SEED = 20_261_204;
+const DELTA = 1e-6;
+
+interface Population {
+  readonly name: 'instacart' | 'synthetic-100k';
+  readonly itemIds: readonly string[];
+  /** Per user, their orders (oldest first) as item ids. */
+  readonly users: readonly (readonly DeviceOrder[])[];
+  readonly content?: Float32Array;
+  /** The users every method is evaluated on (all, or a fixed sample of a large population). */
+  readonly evaluated: number;
+}
+
+interface Setup {
+  readonly config: TwoTowerConfig;
+  readonly training: LocalTrainingPlan;
+  readonly centralEpochs: number;
+  /** Users per centralized epoch (a shuffled subset; default all) — e.g. as many user updates as the federated run makes. */
+  readonly centralUsersPerEpoch?: number;
+  readonly rounds: number;
+  readonly samplingRate: number;
+  readonly clipNorm: number;
+  readonly optimizer: ServerOptimizer;
+}
+
+interface Row extends MetricMeans {
+  population: string;
+  method: string;
+  /** 'content' | 'id' | 'content+id' for model rows. */
+  tower: string | null;
+  epsilon: number | null;
+  delta: number | null;
+  noiseMultiplier: number | null;
+  rounds: number | null;
+  samplingRate: number | null;
+  clipNorm: number | null;
+  dimension: number | null;
+  seconds: number;
+}
+
+/**
+ * Settings per population, chosen on the no-DP federated run (server FedAvg at learning rate 1
+ * beat FedAdam at 0.01–0.05 on Recall@20 after 20–40 rounds; see docs/benchmarks.md) and then kept
+ * for every method, so the rows differ only in what they name.
+ */
+const SETUPS: Record<Population['name'], Setup> = {
+  instacart: {
+    config: { contentDim: 0, idBuckets: 16_384, embeddingDim: 32, hiddenDim: 64, poolingDecay: 0.9, recencyDecay: 0.7 },
+    training: {
+      epochs: 1, learningRate: 0.5, negatives: 64, loss: 'sampled-softmax',
+      reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 8,
+    },
+    centralEpochs: 5,
+    rounds: 100,
+    samplingRate: 0.2,
+    clipNorm: 1,
+    optimizer: { kind: 'fedavg', learningRate: 1 },
+  },
+  'synthetic-100k': {
+    config: { contentDim: 960, idBuckets: 0, embeddingDim: 16, hiddenDim: 32, poolingDecay: 0.9, recencyDecay: 0.7 },
+    training: {
+      epochs: 1, learningRate: 0.5, negatives: 16, loss: 'sampled-softmax',
+      reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 4,
+    },
+    centralEpochs: 1,
+    centralUsersPerEpoch: 50_000,
+    rounds: 50,
+    samplingRate: 0.01,
+    clipNorm: 1,
+    optimizer: { kind: 'fedavg', learningRate: 1 },
+  },
+};
+
+/** `--override='{"training":{"learningRate":0.5}}'`: a JSON object merged into the population's setup (tuning). */
+function withOverrides(setup: Setup): Setup {
+  const merge = (base: unknown, patch: unknown): unknown =>
+    typeof patch === 'object' && patch !== null && typeof base === 'object' && base !== null
+      ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(patch)])].map((k) => [k, k in patch ? merge((base as Record<string, unknown>)[k], (patch as Record<string, unknown>)[k]) : (base as Record<string, unknown>)[k]]))
+      : patch;
+  const patch = arg('override');
+  return patch === undefined ? setup : (merge(setup, JSON.parse(patch)) as Setup);
+}
+
+function arg(name: string): string | undefined {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found?.slice(name.length + 3);
+}
+
+async function instacartPopulation(): Promise<Population> {
+  const data = await loadInstacart(openDataset('instacart'));
+  return {
+    name: 'instacart',
+    itemIds: data.productIds.map(String),
+    users: data.users.map((user) => user.orders.map((order) => order.productIds.map(String))),
+    evaluated: data.users.length,
+  };
+}
+
+const SYNTHETIC_USERS = 100_000;
+/** Users are drawn independently, so the first 5 000 are a random sample of the population. */
+const SYNTHETIC_EVALUATED = 5_000;
+
+/**
+ * 100 000 synthetic shoppers over the real Superstore catalog (`@cohort/catalog-data`, docs/data.md):
+ * planted sub-category tastes, each purchase its own order. Item content: the encoder's fused
+ * embedding of each product name (text part; no product photo exists, so the image block is zero),
+ * computed once and cached under .cache/utility/.
+ */
+async function syntheticPopulation(): Promise<Population> {
+  const superstore = await loadSuperstore(openDataset('superstore'));
+  const model = populationModelFromSuperstore(superstore);
+  const population = generateSyntheticPopulation(model, { users: SYNTHETIC_USERS, seed: 2026 });
+  const users: DeviceOrder[][] = [];
+  for (let u = 0; u < population.users; u++) {
+    const orders: DeviceOrder[] = [];
+    for (let k = population.historyOffsets[u]!; k < population.historyOffsets[u + 1]!; k++) orders.push([model.productIds[population.historyItems[k]!]!]);
+    users.push(orders);
+  }
+  return { name: 'synthetic-100k', itemIds: model.productIds, users, content: await productContent(superstore.products, model.productIds), evaluated: SYNTHETIC_EVALUATED };
+}
+
+async function productContent(products: readonly { productId: string; name: string }[], productIds: readonly string[]): Promise<Float32Array> {
+  const cache = resolve(ROOT, '.cache/utility/superstore-content.f32');
+  const dim = 960;
+  if (existsSync(cache)) {
+    const bytes = readBytes(cache);
+    if (bytes.length === productIds.length * dim * 4) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+  const names = new Map(products.map((p) => [p.productId, p.name]));
+  const encoder = await ItemEncoder.load({ modelDir: defaultModelDir(), executionProvider: 'cpu' });
+  const content = new Float32Array(productIds.length * dim);
+  try {
+    for (let i = 0; i < productIds.length; i += 32) {
+      const batch = productIds.slice(i, i + 32).map((id) => ({ text: names.get(id)! }));
+      (await encoder.encodeItems(batch)).forEach((embedding, j) => content.set(embedding, (i + j) * dim));
+    }
+  } finally {
+    await encoder.close();
+  }
+  mkdirSync(dirname(cache), { recursive: true });
+  writeFileSync(cache, new Uint8Array(content.buffer));
+  return content;
+}
+
+function historiesOf(population: Population): PurchaseHistory[] {
+  const indexOf = new Map(population.itemIds.map((id, i) => [id, i]));
+  return population.users.map((orders) => ({ orders: orders.map((order) => Int32Array.from(order, (id) => indexOf.get(id)!)) }));
+}
+
+function towerOf(config: TwoTowerConfig): string {
+  return [config.contentDim > 0 ? 'content' : '', config.idBuckets > 0 ? 'id' : ''].filter(Boolean).join('+');
+}
+
+function baselineRows(population: Population): Row[] {
+  const histories = historiesOf(population);
+  const itemCount = population.itemIds.length;
+  const popularity = itemPopularity(histories, itemCount);
+  const run = (method: string, scorer: ReturnType<typeof popularityScorer>): Row => {
+    const started = performance.now();
+    const sums = evaluatePopulation(histories.slice(0, population.evaluated), () => scorer, { itemCount, seed: EVAL_SEED });
+    return {
+      population: population.name, method, tower: null, epsilon: null, delta: null, noiseMultiplier: null, rounds: null,
+      samplingRate: null, clipNorm: null, dimension: null, seconds: (performance.now() - started) / 1000, ...meanMetrics(sums),
+    };
+  };
+  return [run('popularity', popularityScorer(popularity)), run('repeat', repeatScorer(popularity))];
+}
+
+function trainersOf(population: Population, seed: number): DeviceTrainer[] {
+  const random = seededRandom(seed);
+  return population.users.map((orders) => new DeviceTrainer(orders, { random: seededRandom(Math.floor(random() * 2 ** 31)), holdOutLastOrder: true }));
+}
+
+function evaluateDevices(trainers: readonly DeviceTrainer[], model: OnDeviceModel, evaluated: number): MetricSums {
+  let sums = emptyMetrics();
+  trainers.slice(0, evaluated).forEach((trainer, u) => {
+    const result = trainer.evaluate(model, userRandom(EVAL_SEED, u));
+    if (result !== null) sums = addMetrics(sums, result);
+  });
+  return sums;
+}
+
+function baseModel(population: Population, setup: Setup): OnDeviceModel {
+  const layout = twoTowerLayout(setup.config);
+  const params = initTwoTowerParameters(layout, 1);
+  const prior = arg('feature-prior');
+  if (prior !== undefined) params.fill(Number(prior), layout.offset('score.features'), layout.offset('score.features') + 3);
+  return new OnDeviceModel({
+    modelVersion: 'init', config: setup.config, training: setup.training, itemIds: population.itemIds,
+    params, ...(population.content === undefined ? {} : { content: population.content }),
+  });
+}
+
+function centralizedRow(population: Population, setup: Setup, log: (line: string) => void): Row {
+  const started = performance.now();
+  const trainers = trainersOf(population, 7);
+  let model = baseModel(population, setup);
+  const params = Float32Array.from(model.params);
+  const random = seededRandom(99);
+  for (let epoch = 0; epoch < setup.centralEpochs; epoch++) {
+    const order = trainers.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const u of order.slice(0, setup.centralUsersPerEpoch ?? order.length)) {
+      model = model.withParams(`central-${epoch}`, params);
+      const { update } = trainers[u]!.computeUpdate(model, Number.MAX_VALUE);
+      for (let i = 0; i < params.length; i++) params[i] += update[i]!;
+    }
+    log(`  centralized epoch ${epoch + 1}/${setup.centralEpochs}: HR@10 ${meanMetrics(evaluateDevices(trainers, model.withParams('central', params), population.evaluated)).hr10.toFixed(4)}`);
+  }
+  const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('central', params), population.evaluated));
+  return {
+    population: population.name, method: 'centralized', tower: towerOf(setup.config), epsilon: null, delta: null, noiseMultiplier: null,
+    rounds: null, samplingRate: null, clipNorm: null, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
+  };
+}
+
+function federatedRow(population: Population, setup: Setup, targetEpsilon: number | null, log: (line: string) => void): Row {
+  const started = performance.now();
+  const rounds = Number(arg('rounds') ?? setup.rounds);
+  const noiseMultiplier = targetEpsilon === null ? 0 : calibrateNoiseMultiplier({ targetEpsilon, delta: DELTA, samplingRate: setup.samplingRate, steps: rounds }).noiseMultiplier;
+  const trainers = trainersOf(population, 7);
+  let model = baseModel(population, setup);
+  let params = model.params;
+  let state: ServerOptimizerState = { step: 0 };
+  const random = seededRandom(1234);
+  const roundingRandom = seededRandom(4321);
+  const noise = new GaussianSampler();
+  const mechanism = { samplingRate: setup.samplingRate, noiseMultiplier, clipNorm: setup.clipNorm };
+  for (let t = 1; t <= rounds; t++) {
+    model = model.withParams(`v${t - 1}`, params);
+    const round = simulateRound({ devices: trainers, model, mechanism, random, rounding: roundingRandom, noise });
+    ({ params, state } = applyServerStep(params, state, round.noisedSum, round.expectedCohortSize, setup.optimizer));
+    if (t % 20 === 0 || t === rounds) {
+      const hr10 = meanMetrics(evaluateDevices(trainers, model.withParams(`v${t}`, params), population.evaluated)).hr10;
+      log(`  federated ε=${targetEpsilon ?? '∞'} round ${t}/${rounds}: cohort ${round.contributors}, loss ${round.meanLoss.toFixed(3)}, HR@10 ${hr10.toFixed(4)}`);
+    }
+  }
+  const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('final', params), population.evaluated));
+  return {
+    population: population.name, method: targetEpsilon === null ? 'federated' : 'federated-dp', tower: towerOf(setup.config),
+    epsilon: targetEpsilon, delta: targetEpsilon === null ? null : DELTA, noiseMultiplier, rounds, samplingRate: setup.samplingRate,
+    clipNorm: setup.clipNorm, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
+  };
+}
+
+function printTable(rows: readonly Row[]): void {
+  const f = (x: number | null, digits = 4) => (x === null ? '—' : x.toFixed(digits));
+  process.stdout.write('\n| population | method | tower | ε | z | HR@10 | NDCG@10 | Recall@20 | NDCG@20 | s |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n');
+  for (const r of rows) {
+    process.stdout.write(`| ${r.population} | ${r.method} | ${r.tower ?? '—'} | ${r.epsilon ?? '∞'} | ${f(r.noiseMultiplier, 3)} | ${f(r.hr10)} | ${f(r.ndcg10)} | ${f(r.recall20)} | ${f(r.ndcg20)} | ${r.seconds.toFixed(1)} |\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const methods = (arg('methods') ?? 'popularity,repeat,centralized,federated,federated-dp').split(',');
+  const epsilons = (arg('epsilons') ?? '1,4,8').split(',').map(Number);
+  const populations = (arg('population') ?? 'instacart').split(',') as Population['name'][];
+  const rows: Row[] = [];
+  for (const name of populations) {
+    const population = name === 'instacart' ? await instacartPopulation() : await syntheticPopulation();
+    const setup = withOverrides(SETUPS[name]);
+    log(`${name}: ${population.users.length} users (${population.evaluated} evaluated), ${population.itemIds.length} items, d = ${twoTowerLayout(setup.config).size}`);
+    if (methods.includes('popularity') || methods.includes('repeat')) rows.push(...baselineRows(population).filter((r) => methods.includes(r.method)));
+    if (methods.includes('centralized')) rows.push(centralizedRow(population, setup, log));
+    if (methods.includes('federated')) rows.push(federatedRow(population, setup, null, log));
+    if (methods.includes('federated-dp')) for (const epsilon of epsilons) rows.push(federatedRow(population, setup, epsilon, log));
+    printTable(rows);
+  }
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  let previous: Row[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(RESULTS, 'utf8')) as { rows: Row[] }).rows;
+  } catch {
+    previous = [];
+  }
+  // Rows of populations and methods not rerun this time are kept.
+  const key = (r: Row) => `${r.population}/${r.method}/${r.tower}/${r.epsilon}`;
+  const fresh = new Set(rows.map(key));
+  const merged = [...previous.filter((r) => !fresh.has(key(r))), ...rows];
+  writeFileSync(RESULTS, `${JSON.stringify({ machine: { cpus: cpus().length, load: loadavg()[0] }, generatedAt: new Date().toISOString(), rows: merged }, null, 2)}\n`);
+  log(`wrote ${RESULTS}`);
+}
+
+void main();
