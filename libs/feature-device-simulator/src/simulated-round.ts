@@ -65,11 +65,20 @@ export function simulateRound(input: SimulatedRoundInput): SimulatedRoundResult 
   const total = new Uint32Array(dimension);
   let loss = 0;
   let losses = 0;
+  let contributors = 0;
   for (const device of survivors) {
-    const { update, loss: deviceLoss } = device.computeUpdate(model, mechanism.clipNorm);
-    addWords(total, quantize(update, quantization, input.rounding));
-    if (Number.isFinite(deviceLoss)) {
-      loss += deviceLoss;
+    let trained;
+    try {
+      trained = device.computeUpdate(model, mechanism.clipNorm);
+    } catch {
+      // A device whose training failed (a diverged, non-finite update the SDK refuses to clip)
+      // uploads nothing, as on the real path: it counts as a dropout.
+      continue;
+    }
+    addWords(total, quantize(trained.update, quantization, input.rounding));
+    contributors++;
+    if (Number.isFinite(trained.loss)) {
+      loss += trained.loss;
       losses++;
     }
   }
@@ -78,7 +87,7 @@ export function simulateRound(input: SimulatedRoundInput): SimulatedRoundResult 
   return {
     noisedSum,
     sampled: sampled.length,
-    contributors: survivors.length,
+    contributors,
     expectedCohortSize: mechanism.samplingRate * devices.length,
     meanLoss: losses === 0 ? NaN : loss / losses,
   };

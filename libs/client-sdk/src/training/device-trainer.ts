@@ -79,7 +79,7 @@ export class DeviceTrainer {
     return this.holdOutLastOrder ? orders.slice(0, -1) : orders;
   }
 
-  /** Trains on the device's whole history and returns the clipped update for the round. */
+  /** Trains on the device's history (every order, or all but the held-out last) and returns the clipped update for the round. */
   computeUpdate(model: OnDeviceModel, clipNorm: number): DeviceUpdate {
     const family = model.family;
     const result = trainOnDevice({
@@ -120,8 +120,11 @@ export class DeviceTrainer {
    */
   evaluate(model: OnDeviceModel, random: () => number = this.random): MetricSums | null {
     const orders = this.ordersFor(model);
+    // The sampled and the full-catalog metrics score the same context: fit and score it once.
+    let scored: { context: readonly Int32Array[]; scores: Float64Array } | undefined;
     return evaluateUser({ orders }, (context, candidates) => {
-      const scores = this.scoreAll(model, context, null);
+      if (scored?.context !== context) scored = { context, scores: this.scoreAll(model, context, null) };
+      const { scores } = scored;
       return Float32Array.from(candidates, (i) => scores[i]!);
     }, { itemCount: model.itemIds.length, random });
   }

@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { BlobRef, ModelStage, ModelVersion, PlanId, PrivacyAccountantKind, RoundId, type ClientId } from '@cohort/contracts';
+import { BlobRef, ModelStage, ModelVersionPublished, PrivacyAccountantKind, type ClientId, type ModelVersion, type PlanId } from '@cohort/contracts';
 import { KEY_VALUE_STORE, type KeyValueStore } from '@cohort/state';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
 
@@ -21,22 +21,13 @@ export const VersionPrivacy = z.object({
 });
 export type VersionPrivacy = z.infer<typeof VersionPrivacy>;
 
-export const ModelVersionRecord = z.object({
-  modelVersion: ModelVersion,
-  planId: PlanId,
-  roundId: RoundId.nullable(),
-  baseVersion: ModelVersion.nullable(),
-  roundNumber: z.number().int().nonnegative(),
-  /** The manifest devices and serving read. */
-  artifact: BlobRef,
+/** What the registry keeps of a version: everything ModelVersionPublished announced, and more. */
+export const ModelVersionRecord = ModelVersionPublished.payload.extend({
   parameters: BlobRef,
   content: BlobRef.nullable(),
   /** FedAdam's moments (Float32 m then v), server-side only; null for FedAvg and the initial version. */
   optimizerState: BlobRef.nullable(),
   optimizerStep: z.number().int().nonnegative(),
-  dimension: z.number().int().positive(),
-  contributors: z.number().int().nonnegative(),
-  expectedCohortSize: z.number().nonnegative(),
   /** σ of the Gaussian noise in the aggregate this version was built from. */
   noiseStddev: z.number().nonnegative(),
   stage: ModelStage,

@@ -120,13 +120,14 @@ export class TwoTowerModel {
     if (D > 0) {
       const x = items.content!;
       const xAt = item * D;
+      const columns = activeColumns(items, D);
       for (let k = 0; k < e; k++) {
         let s = params[o.projBias + k]!;
         const w = o.proj + k * D;
-        for (let j = 0; j < D; j++) s += params[w + j]! * x[xAt + j]!;
+        for (const j of columns) s += params[w + j]! * x[xAt + j]!;
         out[at + k] = s;
       }
-      for (let j = 0; j < D; j++) beta += params[o.contentBias + j]! * x[xAt + j]!;
+      for (const j of columns) beta += params[o.contentBias + j]! * x[xAt + j]!;
     }
     if (this.H > 0) {
       if (D === 0) out.fill(0, at, at + e);
@@ -305,14 +306,15 @@ export class TwoTowerModel {
     if (D > 0) {
       const x = items.content!;
       const xAt = item * D;
+      const columns = activeColumns(items, D);
       for (let k = 0; k < e; k++) {
         const g = dVec[at + k]!;
         if (g === 0) continue;
         grad[o.projBias + k] += g;
         const w = o.proj + k * D;
-        for (let j = 0; j < D; j++) grad[w + j] += g * x[xAt + j]!;
+        for (const j of columns) grad[w + j] += g * x[xAt + j]!;
       }
-      if (dBeta !== 0) for (let j = 0; j < D; j++) grad[o.contentBias + j] += dBeta * x[xAt + j]!;
+      if (dBeta !== 0) for (const j of columns) grad[o.contentBias + j] += dBeta * x[xAt + j]!;
     }
     if (this.H > 0) {
       for (let h = 0; h < ID_HASHES; h++) {
@@ -323,6 +325,25 @@ export class TwoTowerModel {
       }
     }
   }
+}
+
+const ACTIVE_COLUMNS = new WeakMap<Float32Array, Int32Array>();
+
+/**
+ * The content columns that are non-zero for some item: the rest contribute nothing forward or
+ * backward (a catalog without photos has an all-zero image block, 576 of the 960 columns).
+ * Computed once per content array.
+ */
+function activeColumns(items: ItemInputs, D: number): Int32Array {
+  const content = items.content!;
+  let columns = ACTIVE_COLUMNS.get(content);
+  if (columns === undefined) {
+    const used = new Uint8Array(D);
+    for (let i = 0; i < content.length; i++) if (content[i] !== 0) used[i % D] = 1;
+    columns = Int32Array.from(Array.from(used.keys()).filter((j) => used[j] === 1));
+    ACTIVE_COLUMNS.set(content, columns);
+  }
+  return columns;
 }
 
 function rowIn(table: ItemTable, item: number): number {
