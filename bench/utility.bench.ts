@@ -57,6 +57,8 @@ interface Setup {
   readonly config: TwoTowerConfig;
   readonly training: LocalTrainingPlan;
   readonly centralEpochs: number;
+  /** Learning rate of centralized SGD: nothing clips its steps, so it diverges at the devices' rate. */
+  readonly centralLearningRate: number;
   /** Users per centralized epoch (a shuffled subset; default all) — e.g. as many user updates as the federated run makes. */
   readonly centralUsersPerEpoch?: number;
   readonly rounds: number;
@@ -68,6 +70,8 @@ interface Setup {
 interface Row extends MetricMeans {
   population: string;
   method: string;
+  /** The `--override` the row was run with (null: the population's setup as written here). */
+  override: string | null;
   /** 'content' | 'id' | 'content+id' for model rows. */
   tower: string | null;
   epsilon: number | null;
@@ -92,8 +96,9 @@ const SETUPS: Record<Population['name'], Setup> = {
       epochs: 1, learningRate: 0.5, negatives: 64, loss: 'sampled-softmax',
       reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 8,
     },
-    centralEpochs: 5,
-    rounds: 100,
+    centralEpochs: 6,
+    centralLearningRate: 0.2,
+    rounds: 60,
     samplingRate: 0.2,
     clipNorm: 1,
     optimizer: { kind: 'fedavg', learningRate: 1 },
@@ -101,15 +106,17 @@ const SETUPS: Record<Population['name'], Setup> = {
   'synthetic-100k': {
     config: { contentDim: 960, idBuckets: 0, embeddingDim: 16, hiddenDim: 32, poolingDecay: 0.9, recencyDecay: 0.7 },
     training: {
-      epochs: 1, learningRate: 0.5, negatives: 16, loss: 'sampled-softmax',
+      epochs: 1, learningRate: 0.05, negatives: 16, loss: 'sampled-softmax',
       reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 4,
     },
     centralEpochs: 1,
-    centralUsersPerEpoch: 50_000,
-    rounds: 50,
+    centralLearningRate: 0.05,
+    centralUsersPerEpoch: 10_000,
+    rounds: 20,
     samplingRate: 0.01,
     clipNorm: 1,
-    optimizer: { kind: 'fedavg', learningRate: 1 },
+    // The average of 1 000 small clipped updates moves the content projection slowly: a large server step.
+    optimizer: { kind: 'fedavg', learningRate: 30 },
   },
 };
 
@@ -139,8 +146,8 @@ async function instacartPopulation(): Promise<Population> {
 }
 
 const SYNTHETIC_USERS = 100_000;
-/** Users are drawn independently, so the first 5 000 are a random sample of the population. */
-const SYNTHETIC_EVALUATED = 5_000;
+/** Users are drawn independently, so the first 3 000 are a random sample of the population. */
+const SYNTHETIC_EVALUATED = 3_000;
 
 /**
  * 100 000 synthetic shoppers over the real Superstore catalog (`@cohort/catalog-data`, docs/data.md):
@@ -201,7 +208,7 @@ function baselineRows(population: Population): Row[] {
     const started = performance.now();
     const sums = evaluatePopulation(histories.slice(0, population.evaluated), () => scorer, { itemCount, seed: EVAL_SEED });
     return {
-      population: population.name, method, tower: null, epsilon: null, delta: null, noiseMultiplier: null, rounds: null,
+      population: population.name, method, override: arg('override') ?? null, tower: null, epsilon: null, delta: null, noiseMultiplier: null, rounds: null,
       samplingRate: null, clipNorm: null, dimension: null, seconds: (performance.now() - started) / 1000, ...meanMetrics(sums),
     };
   };
@@ -236,7 +243,7 @@ function baseModel(population: Population, setup: Setup): OnDeviceModel {
 function centralizedRow(population: Population, setup: Setup, log: (line: string) => void): Row {
   const started = performance.now();
   const trainers = trainersOf(population, 7);
-  let model = baseModel(population, setup);
+  let model = baseModel(population, { ...setup, training: { ...setup.training, learningRate: setup.centralLearningRate } });
   const params = Float32Array.from(model.params);
   const random = seededRandom(99);
   for (let epoch = 0; epoch < setup.centralEpochs; epoch++) {
@@ -254,7 +261,7 @@ function centralizedRow(population: Population, setup: Setup, log: (line: string
   }
   const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('central', params), population.evaluated));
   return {
-    population: population.name, method: 'centralized', tower: towerOf(setup.config), epsilon: null, delta: null, noiseMultiplier: null,
+    population: population.name, method: 'centralized', override: arg('override') ?? null, tower: towerOf(setup.config), epsilon: null, delta: null, noiseMultiplier: null,
     rounds: null, samplingRate: null, clipNorm: null, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
   };
 }
@@ -282,7 +289,7 @@ function federatedRow(population: Population, setup: Setup, targetEpsilon: numbe
   }
   const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('final', params), population.evaluated));
   return {
-    population: population.name, method: targetEpsilon === null ? 'federated' : 'federated-dp', tower: towerOf(setup.config),
+    population: population.name, method: targetEpsilon === null ? 'federated' : 'federated-dp', override: arg('override') ?? null, tower: towerOf(setup.config),
     epsilon: targetEpsilon, delta: targetEpsilon === null ? null : DELTA, noiseMultiplier, rounds, samplingRate: setup.samplingRate,
     clipNorm: setup.clipNorm, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
   };
@@ -296,22 +303,8 @@ function printTable(rows: readonly Row[]): void {
   }
 }
 
-async function main(): Promise<void> {
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const methods = (arg('methods') ?? 'popularity,repeat,centralized,federated,federated-dp').split(',');
-  const epsilons = (arg('epsilons') ?? '1,4,8').split(',').map(Number);
-  const populations = (arg('population') ?? 'instacart').split(',') as Population['name'][];
-  const rows: Row[] = [];
-  for (const name of populations) {
-    const population = name === 'instacart' ? await instacartPopulation() : await syntheticPopulation();
-    const setup = withOverrides(SETUPS[name]);
-    log(`${name}: ${population.users.length} users (${population.evaluated} evaluated), ${population.itemIds.length} items, d = ${twoTowerLayout(setup.config).size}`);
-    if (methods.includes('popularity') || methods.includes('repeat')) rows.push(...baselineRows(population).filter((r) => methods.includes(r.method)));
-    if (methods.includes('centralized')) rows.push(centralizedRow(population, setup, log));
-    if (methods.includes('federated')) rows.push(federatedRow(population, setup, null, log));
-    if (methods.includes('federated-dp')) for (const epsilon of epsilons) rows.push(federatedRow(population, setup, epsilon, log));
-    printTable(rows);
-  }
+/** Rows of populations and methods not rerun this time are kept; written after every row, so a long run loses nothing. */
+function save(rows: readonly Row[]): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   let previous: Row[] = [];
   try {
@@ -319,11 +312,32 @@ async function main(): Promise<void> {
   } catch {
     previous = [];
   }
-  // Rows of populations and methods not rerun this time are kept.
   const key = (r: Row) => `${r.population}/${r.method}/${r.tower}/${r.epsilon}`;
   const fresh = new Set(rows.map(key));
   const merged = [...previous.filter((r) => !fresh.has(key(r))), ...rows];
   writeFileSync(RESULTS, `${JSON.stringify({ machine: { cpus: cpus().length, load: loadavg()[0] }, generatedAt: new Date().toISOString(), rows: merged }, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const methods = (arg('methods') ?? 'popularity,repeat,centralized,federated,federated-dp').split(',');
+  const epsilons = (arg('epsilons') ?? '1,4,8').split(',').map(Number);
+  const populations = (arg('population') ?? 'instacart').split(',') as Population['name'][];
+  const rows: Row[] = [];
+  const add = (row: Row) => {
+    rows.push(row);
+    save(rows);
+  };
+  for (const name of populations) {
+    const population = name === 'instacart' ? await instacartPopulation() : await syntheticPopulation();
+    const setup = withOverrides(SETUPS[name]);
+    log(`${name}: ${population.users.length} users (${population.evaluated} evaluated), ${population.itemIds.length} items, d = ${twoTowerLayout(setup.config).size}`);
+    if (methods.includes('popularity') || methods.includes('repeat')) for (const row of baselineRows(population)) if (methods.includes(row.method)) add(row);
+    if (methods.includes('centralized')) add(centralizedRow(population, setup, log));
+    if (methods.includes('federated')) add(federatedRow(population, setup, null, log));
+    if (methods.includes('federated-dp')) for (const epsilon of epsilons) add(federatedRow(population, setup, epsilon, log));
+    printTable(rows);
+  }
   log(`wrote ${RESULTS}`);
 }
 
