@@ -4,7 +4,10 @@
  */
 import { z } from 'zod';
 import { PlanId } from '@cohort/contracts';
-import type { PlanSettings } from './plans/plan-settings';
+import { calibrateNoiseMultiplier } from '@cohort/dp';
+import type { DeviceRequirements, PlanSettings } from './plans/plan-settings';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const roundSchedulerConfigShape = {
   COHORT_PLAN_ID: PlanId.default(PlanId.parse('plan-default')),
@@ -15,15 +18,37 @@ export const roundSchedulerConfigShape = {
   /** The devices' local SGD step of each round (the model manifest's training plan, overridden per round). */
   COHORT_LOCAL_LEARNING_RATE: z.coerce.number().positive().default(0.2),
   COHORT_UPLOAD_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Calibrate z instead of setting it: the smallest noise multiplier whose ε over
+   * COHORT_PLANNED_ROUNDS rounds at sampling rate q is at most this, at COHORT_DELTA (RDP).
+   */
+  COHORT_TARGET_EPSILON: z.coerce.number().positive().optional(),
+  COHORT_PLANNED_ROUNDS: z.coerce.number().int().positive().default(100),
+  COHORT_DELTA: z.coerce.number().gt(0).lt(1).default(1e-6),
+  /** Hardware-aware eligibility: devices whose latest capability report falls short are not sampled. */
+  COHORT_DEVICE_MIN_MEMORY_MB: z.coerce.number().int().positive().optional(),
+  COHORT_DEVICE_MIN_BATTERY_PERCENT: z.coerce.number().min(0).max(100).optional(),
+  COHORT_DEVICE_REQUIRE_CHARGING: flag.optional(),
+  COHORT_DEVICE_REQUIRE_UNMETERED: flag.optional(),
 };
 
 export type RoundSchedulerConfig = z.infer<z.ZodObject<typeof roundSchedulerConfigShape>>;
 
 export function planFromConfig(config: RoundSchedulerConfig): PlanSettings {
+  const devices: DeviceRequirements = {
+    ...(config.COHORT_DEVICE_MIN_MEMORY_MB === undefined ? {} : { minMemoryMb: config.COHORT_DEVICE_MIN_MEMORY_MB }),
+    ...(config.COHORT_DEVICE_MIN_BATTERY_PERCENT === undefined ? {} : { minBatteryPercent: config.COHORT_DEVICE_MIN_BATTERY_PERCENT }),
+    ...(config.COHORT_DEVICE_REQUIRE_CHARGING === undefined ? {} : { requireCharging: config.COHORT_DEVICE_REQUIRE_CHARGING }),
+    ...(config.COHORT_DEVICE_REQUIRE_UNMETERED === undefined ? {} : { requireUnmeteredNetwork: config.COHORT_DEVICE_REQUIRE_UNMETERED }),
+  };
+  const noiseMultiplier = config.COHORT_TARGET_EPSILON === undefined
+    ? config.COHORT_NOISE_MULTIPLIER
+    : calibrateNoiseMultiplier({ targetEpsilon: config.COHORT_TARGET_EPSILON, delta: config.COHORT_DELTA, samplingRate: config.COHORT_SAMPLING_RATE, steps: config.COHORT_PLANNED_ROUNDS }).noiseMultiplier;
   return {
+    ...(Object.keys(devices).length === 0 ? {} : { devices }),
     planId: config.COHORT_PLAN_ID,
     samplingRate: config.COHORT_SAMPLING_RATE,
-    noiseMultiplier: config.COHORT_NOISE_MULTIPLIER,
+    noiseMultiplier,
     clipNorm: config.COHORT_CLIP_NORM,
     minSurvivors: config.COHORT_MIN_SURVIVORS,
     localLearningRate: config.COHORT_LOCAL_LEARNING_RATE,

@@ -6,6 +6,19 @@
 import { z } from 'zod';
 import { AggregationKind, PlanId } from '@cohort/contracts';
 
+/** Which devices may train for the plan (hardware-aware eligibility), from their latest capability report. */
+export const DeviceRequirements = z
+  .object({
+    minMemoryMb: z.number().int().positive(),
+    minBatteryPercent: z.number().min(0).max(100),
+    requireCharging: z.boolean(),
+    requireUnmeteredNetwork: z.boolean(),
+    accelerators: z.array(z.enum(['cpu', 'gpu', 'npu'])).min(1),
+  })
+  .partial()
+  .strict();
+export type DeviceRequirements = z.infer<typeof DeviceRequirements>;
+
 export const PlanSettings = z.object({
   planId: PlanId,
   samplingRate: z.number().gt(0).lte(1),
@@ -15,5 +28,7 @@ export const PlanSettings = z.object({
   localLearningRate: z.number().positive(),
   uploadDeadlineMs: z.number().int().positive(),
   aggregation: AggregationKind,
+  /** Absent: every consenting device is eligible. */
+  devices: DeviceRequirements.optional(),
 });
 export type PlanSettings = z.infer<typeof PlanSettings>;

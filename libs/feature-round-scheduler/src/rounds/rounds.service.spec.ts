@@ -51,6 +51,21 @@ describe('RoundsService', () => {
     expect(predicate()).toBe(true);
   };
 
+  it('samples only users whose device meets the plan\'s hardware requirements, and asks the accountant about those alone', async () => {
+    // Even users report 8 GB and charging, odd ones 2 GB: a plan needing 4 GB sees the even ones only.
+    for (let i = 0; i < 40; i++) {
+      const capabilities = { accelerator: 'cpu' as const, memoryMb: i % 2 === 0 ? 8192 : 2048, batteryPercent: 50, network: 'wifi' as const, charging: i % 2 === 0, unmeteredNetwork: true };
+      await pool.recordCapabilities(UserId.parse(`user-${String(i).padStart(4, '0')}`), ClientId.parse(`c-${i}`), capabilities, 1);
+    }
+    const picky = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => (gateCalls.push([...users]), [...users]) }, seededRandom(2), [
+      { ...plan, samplingRate: 1, devices: { minMemoryMb: 4096, requireCharging: true } },
+    ]);
+    const round = await picky.open(planId);
+    const even = Array.from({ length: 20 }, (_, k) => `user-${String(2 * k).padStart(4, '0')}`);
+    expect(gateCalls.at(-1)!.sort()).toEqual(even);
+    expect(round.cohort.sort()).toEqual(Array.from({ length: 20 }, (_, k) => `c-${2 * k}`).sort());
+  });
+
   it('opens a round nobody can afford with an empty cohort (aggregation then aborts it), instead of failing', async () => {
     const capped = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async () => [] }, seededRandom(1), [plan]);
     const round = await capped.open(planId);

@@ -68,7 +68,10 @@ export class RoundsService {
   }
 
   private async sampleAndOpen(plan: PlanSettings, roundId: RoundId, model: CurrentModel): Promise<RoundRecord> {
-    const candidates = await this.pool.users();
+    // Hardware-aware eligibility: only users with a device that meets the plan's requirements are
+    // candidates (and only candidates are charged: the others could not have been sampled).
+    const qualifying = plan.devices === undefined ? null : await this.pool.eligibleDevices(plan.devices);
+    const candidates = qualifying === null ? await this.pool.users() : [...new Set(qualifying.map((device) => device.userId))];
     const draft: RoundMechanism = {
       kind: 'dp-fedavg-gaussian',
       samplingRate: plan.samplingRate,
@@ -80,7 +83,7 @@ export class RoundsService {
     const mechanism: RoundMechanism = { ...draft, populationSize: Math.max(1, eligibleUserIds.length) };
     // Poisson sampling: every eligible user independently with probability q (Abadi et al. 2016).
     const sampled = eligibleUserIds.filter(() => this.random() < plan.samplingRate);
-    const devices = await this.pool.devicesOf(sampled);
+    const devices = qualifying === null ? await this.pool.devicesOf(sampled) : new Map(qualifying.map((device) => [device.userId, device.clientId]));
     const cohort: ClientId[] = sampled.flatMap((userId) => devices.get(userId) ?? []);
     const round: RoundRecord = {
       roundId,
