@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PlanId } from '@cohort/contracts';
 import { calibrateNoiseMultiplier } from '@cohort/dp';
-import type { DeviceRequirements, PlanSettings } from './plans/plan-settings';
+import { selectionRate, type DeviceRequirements, type PlanSettings } from './plans/plan-settings';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -25,6 +25,8 @@ export const roundSchedulerConfigShape = {
   COHORT_TARGET_EPSILON: z.coerce.number().positive().optional(),
   COHORT_PLANNED_ROUNDS: z.coerce.number().int().positive().default(100),
   COHORT_DELTA: z.coerce.number().gt(0).lt(1).default(1e-6),
+  /** Over-selection: sample at q / (1 − this) so that q·N devices are expected to survive (the accountant charges the higher rate). */
+  COHORT_EXPECTED_DROPOUT: z.coerce.number().min(0).lt(1).default(0),
   /** Hardware-aware eligibility: devices whose latest capability report falls short are not sampled. */
   COHORT_DEVICE_MIN_MEMORY_MB: z.coerce.number().int().positive().optional(),
   COHORT_DEVICE_MIN_BATTERY_PERCENT: z.coerce.number().min(0).max(100).optional(),
@@ -43,9 +45,13 @@ export function planFromConfig(config: RoundSchedulerConfig): PlanSettings {
   };
   const noiseMultiplier = config.COHORT_TARGET_EPSILON === undefined
     ? config.COHORT_NOISE_MULTIPLIER
-    : calibrateNoiseMultiplier({ targetEpsilon: config.COHORT_TARGET_EPSILON, delta: config.COHORT_DELTA, samplingRate: config.COHORT_SAMPLING_RATE, steps: config.COHORT_PLANNED_ROUNDS }).noiseMultiplier;
+    : calibrateNoiseMultiplier({
+      targetEpsilon: config.COHORT_TARGET_EPSILON, delta: config.COHORT_DELTA, steps: config.COHORT_PLANNED_ROUNDS,
+      samplingRate: selectionRate({ samplingRate: config.COHORT_SAMPLING_RATE, expectedDropout: config.COHORT_EXPECTED_DROPOUT }),
+    }).noiseMultiplier;
   return {
     ...(Object.keys(devices).length === 0 ? {} : { devices }),
+    ...(config.COHORT_EXPECTED_DROPOUT === 0 ? {} : { expectedDropout: config.COHORT_EXPECTED_DROPOUT }),
     planId: config.COHORT_PLAN_ID,
     samplingRate: config.COHORT_SAMPLING_RATE,
     noiseMultiplier,

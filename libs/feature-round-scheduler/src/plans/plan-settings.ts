@@ -30,5 +30,16 @@ export const PlanSettings = z.object({
   aggregation: AggregationKind,
   /** Absent: every consenting device is eligible. */
   devices: DeviceRequirements.optional(),
+  /** Expected share of sampled devices that drop out: the scheduler over-selects for it (0: none). */
+  expectedDropout: z.number().min(0).lt(1).optional(),
 });
 export type PlanSettings = z.infer<typeof PlanSettings>;
+
+/**
+ * Over-selection for expected dropouts (Bonawitz et al. 2019): sample at q / (1 − dropout), capped
+ * at 1, so that the expected survivors are q·N. The accountant is charged for the rate actually
+ * used, and the fixed denominator is the expected number of survivors.
+ */
+export function selectionRate(plan: Pick<PlanSettings, 'samplingRate' | 'expectedDropout'>): number {
+  return Math.min(1, plan.samplingRate / (1 - (plan.expectedDropout ?? 0)));
+}

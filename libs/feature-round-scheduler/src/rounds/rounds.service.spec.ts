@@ -66,6 +66,24 @@ describe('RoundsService', () => {
     expect(round.cohort.sort()).toEqual(Array.from({ length: 20 }, (_, k) => `c-${2 * k}`).sort());
   });
 
+  it('over-selects for expected dropouts, charges the rate it sampled at, and expects q·N survivors', async () => {
+    const overselecting = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(3), [
+      { ...plan, samplingRate: 0.3, expectedDropout: 0.25 },
+    ]);
+    const round = await overselecting.open(planId);
+    // 39 consenting users; q' = 0.3 / 0.75 = 0.4 is what the accountant is told and charges for
+    expect(round.mechanism.samplingRate).toBeCloseTo(0.4, 12);
+    expect(round.expectedCohortSize).toBeCloseTo(0.3 * 39, 9);
+    // and the cap: q / (1 − d) never exceeds 1
+    const all = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(4), [
+      { ...plan, planId: PlanId.parse('plan-b'), samplingRate: 0.9, expectedDropout: 0.5 },
+    ]);
+    await new RoundRepository(store).recordModelVersion(PlanId.parse('plan-b'), { modelVersion: ModelVersion.parse('plan-b:v0'), dimension: 10 });
+    const everyone = await all.open(PlanId.parse('plan-b'));
+    expect(everyone.mechanism.samplingRate).toBe(1);
+    expect(everyone.cohort).toHaveLength(39);
+  });
+
   it('opens a round nobody can afford with an empty cohort (aggregation then aborts it), instead of failing', async () => {
     const capped = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async () => [] }, seededRandom(1), [plan]);
     const round = await capped.open(planId);

@@ -14,13 +14,14 @@ import {
   type ClientId, type ModelVersion, type PlanId, type RoundMechanism, type TrainingTask,
 } from '@cohort/contracts';
 import { BUDGET_GATE, type BudgetGate } from '../budget/budget-gate.port';
-import type { PlanSettings } from '../plans/plan-settings';
+import { selectionRate, type PlanSettings } from '../plans/plan-settings';
 import { EligibilityPoolRepository } from '../pool/eligibility-pool.repository';
 import { RANDOM_SOURCE, type RandomSource } from './random-source';
 import { RoundRepository, type CurrentModel, type RoundRecord } from './round.repository';
 import { RoundSchedulerError, RoundSchedulerErrorCode } from './round-scheduler.error';
 
 export const PLAN_SETTINGS = Symbol.for('cohort.PlanSettings');
+
 
 const tracer = trace.getTracer('cohort-round-scheduler');
 
@@ -74,7 +75,7 @@ export class RoundsService {
     const candidates = qualifying === null ? await this.pool.users() : [...new Set(qualifying.map((device) => device.userId))];
     const draft: RoundMechanism = {
       kind: 'dp-fedavg-gaussian',
-      samplingRate: plan.samplingRate,
+      samplingRate: selectionRate(plan),
       noiseMultiplier: plan.noiseMultiplier,
       clipNorm: plan.clipNorm,
       populationSize: Math.max(1, candidates.length),
@@ -82,7 +83,7 @@ export class RoundsService {
     const eligibleUserIds = candidates.length === 0 ? [] : await this.budget.eligibleUsers(plan.planId, candidates, draft);
     const mechanism: RoundMechanism = { ...draft, populationSize: Math.max(1, eligibleUserIds.length) };
     // Poisson sampling: every eligible user independently with probability q (Abadi et al. 2016).
-    const sampled = eligibleUserIds.filter(() => this.random() < plan.samplingRate);
+    const sampled = eligibleUserIds.filter(() => this.random() < mechanism.samplingRate);
     const devices = qualifying === null ? await this.pool.devicesOf(sampled) : new Map(qualifying.map((device) => [device.userId, device.clientId]));
     const cohort: ClientId[] = sampled.flatMap((userId) => devices.get(userId) ?? []);
     const round: RoundRecord = {
@@ -95,7 +96,7 @@ export class RoundsService {
       mechanism,
       cohort,
       eligibleUserIds,
-      expectedCohortSize: plan.samplingRate * mechanism.populationSize,
+      expectedCohortSize: mechanism.samplingRate * (1 - (plan.expectedDropout ?? 0)) * mechanism.populationSize,
       minSurvivors: plan.minSurvivors,
       uploadDeadline: new Date(Date.now() + plan.uploadDeadlineMs).toISOString(),
       openedAt: new Date().toISOString(),
