@@ -1,6 +1,6 @@
 /**
  * Every service of Cohort in one Nest application (the item encoder, inference-worker, runs on its
- * own until recommendations use embeddings): one port, the embedded bus and in-memory
+ * own: the standalone plan's item tower is ID-only, as Instacart has no product content): one port, the embedded bus and in-memory
  * stores behind the same ports the distributed adapters implement. The scheduler asks the
  * accountant in-process instead of over HTTP. The registry trusts an attestation issuer created
  * here at boot (besides any configured): its public key is handed over in-process, and the
