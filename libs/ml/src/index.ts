@@ -4,6 +4,7 @@
  * evaluation, and seeded synthetic populations. Pure: no framework, no I/O, no Node built-ins.
  */
 export * from './vectors';
+export * from './hashing';
 export * from './synthetic-population';
 export * from './evaluation';
 export * from './two-tower';

@@ -22,11 +22,8 @@ local function counter(s)
 end
 `;
 
-/**
- * KEYS[1]: the counter. Returns the incremented value; TYPE is checked first so a wrong type is
- * reported as WRONGTYPE rather than as a script failure.
- */
-export const INCR_SCRIPT = `${COUNTER_LUA}
+/** Refuses (as WRONGTYPE / NOTINTEGER) to increment KEYS[1] unless it is absent or a counter below the safe range. */
+const CHECKED_INCREMENT_LUA = `${COUNTER_LUA}
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t ~= 'none' and t ~= 'string' then
   return redis.error_reply('WRONGTYPE the key holds a ' .. t .. ', not a string')
@@ -38,7 +35,13 @@ if current then
   if n == nil then return redis.error_reply('NOTINTEGER the value is not an integer counter') end
 end
 if n + 1 > SAFE then return redis.error_reply('NOTINTEGER the counter would leave the safe-integer range') end
-return redis.call('INCR', KEYS[1])
+`;
+
+/**
+ * KEYS[1]: the counter. Returns the incremented value; TYPE is checked first so a wrong type is
+ * reported as WRONGTYPE rather than as a script failure.
+ */
+export const INCR_SCRIPT = `${CHECKED_INCREMENT_LUA}return redis.call('INCR', KEYS[1])
 `;
 
 /**
@@ -46,19 +49,7 @@ return redis.call('INCR', KEYS[1])
  * { new value, ms left }. INCR keeps an existing TTL; PTTL is -1 exactly when there is none
  * (a new counter, or one set without a TTL), and only then is PEXPIRE applied.
  */
-export const INCR_WITH_TTL_SCRIPT = `${COUNTER_LUA}
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t ~= 'none' and t ~= 'string' then
-  return redis.error_reply('WRONGTYPE the key holds a ' .. t .. ', not a string')
-end
-local current = redis.call('GET', KEYS[1])
-local n = 0
-if current then
-  n = counter(current)
-  if n == nil then return redis.error_reply('NOTINTEGER the value is not an integer counter') end
-end
-if n + 1 > SAFE then return redis.error_reply('NOTINTEGER the counter would leave the safe-integer range') end
-local value = redis.call('INCR', KEYS[1])
+export const INCR_WITH_TTL_SCRIPT = `${CHECKED_INCREMENT_LUA}local value = redis.call('INCR', KEYS[1])
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])

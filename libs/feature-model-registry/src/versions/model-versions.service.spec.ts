@@ -56,7 +56,7 @@ describe('ModelVersionsService', () => {
       eventId: '00000000-0000-4000-8000-000000000001', type: 'AggregateReady', eventVersion: 1, correlationId: 'r-1', occurredAt: new Date().toISOString(), producer: 'test',
       payload: {
         roundId: RoundId.parse(`r-${roundNumber}`), planId, roundNumber, baseModelVersion: v(roundNumber - 1),
-        sum: ref, dimension, contributors: 4, expectedCohortSize: 4, noiseStddev: 0.5, aggregation: 'secagg-plus',
+        sum: ref, dimension: sum.length, contributors: 4, expectedCohortSize: 4, noiseStddev: 0.5, aggregation: 'secagg-plus',
       },
     } as Envelope<'AggregateReady', PayloadOf<typeof AggregateReady>>;
   }
@@ -131,6 +131,21 @@ describe('ModelVersionsService', () => {
     expect(sums).toEqual({ users: 2, hr10: 1, ndcg10: 0.5, recall20: 0.75, ndcg20: expect.closeTo(0.4, 9) });
     await expect(service.addEvaluation(v(0), device(1), { users: 1, hr10: 1, ndcg10: 1, recall20: 1, ndcg20: 1 })).rejects.toMatchObject({ code: ModelRegistryErrorCode.EvaluationAlreadyReported });
     expect((await service.evaluation(v(0))).users).toBe(2);
+  });
+
+  it('serves a content plan\'s embeddings with every version, and refuses content of the wrong size', async () => {
+    const contentConfig: TwoTowerConfig = { ...config, contentDim: 2 };
+    const content = Float32Array.of(1, 0, 0, 1, 0.5, 0.5);
+    const plan: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config: contentConfig, training, optimizer: { kind: 'fedavg', learningRate: 1 }, seed: 5, content };
+    const service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [plan], autoPromote: true });
+    await service.onApplicationBootstrap();
+    await service.applyAggregate(await aggregate(new Float32Array(twoTowerLayout(contentConfig).size), 1));
+    for (const version of [v(0), v(1)]) {
+      expect((await service.manifest(version)).content).toMatchObject({ path: `/v1/models/${encodeURIComponent(version)}/content`, bytes: 24 });
+      expect(floats(await service.content(version))).toEqual(content);
+    }
+    expect(() => new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [{ ...plan, content: content.subarray(1) }], autoPromote: true }))
+      .toThrow(/needs 3 × 2 content values; got 5/);
   });
 
   it('refuses an aggregate whose base version it does not have', async () => {

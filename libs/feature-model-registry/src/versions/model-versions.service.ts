@@ -57,6 +57,7 @@ const download = (path: string, ref: BlobRef) => ({ path, bytes: ref.byteLength,
 @Injectable()
 export class ModelVersionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ModelVersionsService.name);
+  private readonly contentRefs = new Map<PlanId, Promise<BlobRef>>();
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -190,6 +191,18 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     return updated;
   }
 
+  /** A plan's content never changes: it is stored (and hashed) once per process, not per version. */
+  private async contentRef(plan: PlanModel): Promise<BlobRef | null> {
+    if (plan.content === undefined) return null;
+    let ref = this.contentRefs.get(plan.planId);
+    if (ref === undefined) {
+      ref = this.blobs.put(bytesOf(plan.content), FLOAT32);
+      ref.catch(() => this.contentRefs.delete(plan.planId));
+      this.contentRefs.set(plan.planId, ref);
+    }
+    return ref;
+  }
+
   private async optimizerState(record: ModelVersionRecord): Promise<ServerOptimizerState> {
     if (record.optimizerState === null) return { step: record.optimizerStep };
     const moments = floats(await this.blobs.get(record.optimizerState));
@@ -203,7 +216,7 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     state: ServerOptimizerState,
   ): Promise<ModelVersionRecord | null> {
     const parameters = await this.blobs.put(bytesOf(params), FLOAT32);
-    const content = plan.content === undefined ? null : await this.blobs.put(bytesOf(plan.content), FLOAT32);
+    const content = await this.contentRef(plan);
     let optimizerState: BlobRef | null = null;
     if (state.m !== undefined && state.v !== undefined) {
       const moments = new Float32Array(2 * params.length);

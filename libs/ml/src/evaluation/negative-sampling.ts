@@ -8,21 +8,11 @@
  * Invariant: a negative is never an item of the user's history, never repeats, and lies in
  * [0, itemCount). When fewer than `count` items were never bought, all of them are returned.
  */
+import { fmix32 } from '../hashing';
 import { seededRandom } from '../synthetic-population';
 import { type PurchaseHistory } from './purchase-history';
 
 const UINT32_RANGE = 2 ** 32;
-
-/** murmur3's 32-bit finaliser: a bijection on uint32 that spreads every input bit. */
-function fmix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * A deterministic [0, 1) stream for user `userIndex` under `seed` (mulberry32 seeded with

@@ -1,5 +1,5 @@
 /** The federated two-tower recommender: layout, model and gradients, device training, server step, ranking. */
-export { HISTORY_FEATURES, ID_HASHES, fnv1a32, initTwoTowerParameters, itemIdBuckets, twoTowerLayout, type BlockName, type ParameterBlock, type TwoTowerLayout } from './layout';
+export { HISTORY_FEATURES, ID_HASHES, initTwoTowerParameters, itemIdBuckets, twoTowerLayout, type BlockName, type ParameterBlock, type TwoTowerLayout } from './layout';
 export { FEATURE_COUNT, buildUserContext, type UserContext } from './user-context';
 export { TwoTowerModel, type ItemInputs, type ItemTable, type TwoTowerLoss, type UserForward } from './two-tower-model';
 export {

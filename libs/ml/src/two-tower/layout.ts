@@ -14,6 +14,7 @@
  * configuration agree on every offset.
  */
 import { TwoTowerConfig } from '@cohort/contracts';
+import { fmix32, fnv1a32 } from '../hashing';
 import { seededRandom } from '../synthetic-population';
 
 /** Features a device computes for (its own history, item): log(1 + count), recency, purchase rate. */
@@ -88,24 +89,6 @@ export function initTwoTowerParameters(layout: TwoTowerLayout, seed: number): Fl
  * with H rows about one pair in H² instead of one in H.
  */
 export const ID_HASHES = 2;
-
-/** FNV-1a (32-bit) of `text`'s UTF-16 code units. */
-export function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** MurmurHash3's 32-bit finalizer: every input bit affects every output bit. */
-function fmix32(value: number): number {
-  let h = value >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /**
  * The ID_HASHES rows of an item id among `buckets`: the FNV-1a hash of the id, finalized with two

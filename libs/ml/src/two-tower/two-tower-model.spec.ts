@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../synthetic-population';
 import { type TwoTowerConfig } from '@cohort/contracts';
 import { itemIdRows } from './catalog-ranker';
-import { fnv1a32, initTwoTowerParameters, itemIdBuckets, twoTowerLayout } from './layout';
+import { fnv1a32 } from '../hashing';
+import { initTwoTowerParameters, itemIdBuckets, twoTowerLayout } from './layout';
 import { TwoTowerModel, type ItemInputs, type TwoTowerLoss } from './two-tower-model';
 import { buildUserContext } from './user-context';
 
