@@ -7,16 +7,18 @@
  * Invariants:
  * - the device's state machine is `@cohort/secagg`'s `SecAggClient`: it refuses out-of-order or
  *   replayed server requests and never reveals both secrets of a partner;
+ * - the masked input goes with the identity key's signature over it (`SECAGG_SIGNATURE_HEADER`),
+ *   so the aggregator takes no upload in this device's name but its own;
  * - transport failures (connection refused while a replica restarts, timeouts, 5xx) are retried
  *   until the stage deadline; a 409 DUPLICATE_MESSAGE after a retry means the first try landed;
  * - no Node built-ins: the noble crypto suite by default, so the same code runs in browsers.
  */
 import {
-  CLIENT_ID_HEADER, SECAGG_STAGE_ROUTES, SecAggSessionSummary,
+  CLIENT_ID_HEADER, SECAGG_SIGNATURE_HEADER, SECAGG_STAGE_ROUTES, SecAggSessionSummary,
   type ClientId, type SecAggProtocolStage, type SecAggSessionStage, type TrainingTask,
 } from '@cohort/contracts';
 import {
-  SecAggClient, bytesOf, createNobleCryptoSuite, decodeState, encodeState, quantize,
+  SecAggClient, bytesOf, createNobleCryptoSuite, decodeState, encodeState, quantize, toBase64,
   type ConsistencyCheckRequest, type CryptoSuite, type MaskedInputRequest, type SecAggParams, type ServerRequest,
   type ShareKeysRequest, type UniformSource, type UnmaskRequest,
 } from '@cohort/secagg';
@@ -98,7 +100,8 @@ export class SecureAggregationParticipant {
           const quantized = quantize(await training, params, uniformSource(this.suite));
           const masked = client.maskInput(view.request as MaskedInputRequest, quantized);
           const bytes = bytesOf(masked.maskedInput);
-          await this.post(endpoint, sessionPath, stage, bytes.slice().buffer, view);
+          const signature = { [SECAGG_SIGNATURE_HEADER]: toBase64(client.signMaskedInput(masked)) };
+          await this.post(endpoint, sessionPath, stage, bytes.slice().buffer, view, signature);
           break;
         }
         case 'ConsistencyCheck':
@@ -139,9 +142,9 @@ export class SecureAggregationParticipant {
     return { ...SecAggSessionSummary.parse(decoded), request: (decoded.request ?? null) as ServerRequest | null };
   }
 
-  private async post(endpoint: string, sessionPath: string, stage: SecAggProtocolStage, body: string | ArrayBuffer, view: SessionView): Promise<void> {
+  private async post(endpoint: string, sessionPath: string, stage: SecAggProtocolStage, body: string | ArrayBuffer, view: SessionView, extraHeaders: Record<string, string> = {}): Promise<void> {
     const path = `${sessionPath}/${SECAGG_STAGE_ROUTES[stage]}`;
-    const headers = { [CLIENT_ID_HEADER]: this.options.clientId, 'content-type': typeof body === 'string' ? 'application/json' : 'application/octet-stream' };
+    const headers = { [CLIENT_ID_HEADER]: this.options.clientId, 'content-type': typeof body === 'string' ? 'application/json' : 'application/octet-stream', ...extraHeaders };
     let attempt = 0;
     await this.withRetries(Date.parse(view.stageDeadline) + DEADLINE_GRACE_MS, async () => {
       attempt += 1;

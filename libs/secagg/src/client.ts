@@ -23,6 +23,7 @@ import {
   advertisementTranscript,
   consistencyTranscript,
   expandMask,
+  maskedInputTranscript,
   pairwiseMaskKey,
   pairwiseSign,
   selfMaskKey,
@@ -278,6 +279,15 @@ export class SecAggClient {
     delete this.s.selfMaskSeed;
     this.s.stage = Stage.ConsistencyCheck;
     return { stage: Stage.MaskedInput, roundId: this.s.roundId, clientId: this.s.clientId, maskedInput: y };
+  }
+
+  /**
+   * The identity-key signature of a masked input this client made (maskedInputTranscript), which
+   * the service requires with the upload: no one else can upload in this client's name.
+   */
+  signMaskedInput(message: MaskedInputMessage): Uint8Array {
+    if (message.roundId !== this.s.roundId || message.clientId !== this.s.clientId) throw malformed('sign only this client\'s masked input of this round');
+    return this.suite.ed25519Sign(this.s.identitySecretKey, maskedInputTranscript(this.s.roundId, this.s.clientId, message.maskedInput));
   }
 
   /** Stage 4: sign the survivor set U3 the server announces. */

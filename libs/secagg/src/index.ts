@@ -11,7 +11,7 @@ export { SECAGG_MODULUS_BITS, quantize, dequantize, quantizationScale, toSigned,
 export type { CryptoSuite } from './crypto-suite';
 export { createNobleCryptoSuite } from './noble-crypto-suite';
 export { createNodeCryptoSuite, type NodeCryptoModule } from './node-crypto-suite';
-export { expandMask, selfMaskKey, pairwiseMaskKey, pairwiseSign } from './key-schedule';
+export { expandMask, maskedInputTranscript, selfMaskKey, pairwiseMaskKey, pairwiseSign } from './key-schedule';
 export { SecAggClient, type ClientState, type CreateClientOptions } from './client';
 export { SecAggServer, type CohortMember, type CreateServerOptions, type ServerMember, type ServerState } from './server';
 export type * from './messages';

@@ -13,7 +13,7 @@
  * A key is never reused across rounds or pairs, so a fixed counter block is safe (each key encrypts
  * one stream of at most 2^26 words, far below the 2^128-block counter space).
  */
-import { encodeFields, wordsOf } from './bytes';
+import { bytesOf, encodeFields, wordsOf } from './bytes';
 import type { CryptoSuite } from './crypto-suite';
 
 export const PROTOCOL_LABEL = 'cohort/secagg/v1';
@@ -61,6 +61,16 @@ export function shareAssociatedData(roundId: string, sender: string, receiver: s
 /** What a client signs with its identity key when it advertises its two round keys. */
 export function advertisementTranscript(roundId: string, clientId: string, encryptionPublicKey: Uint8Array, maskPublicKey: Uint8Array): Uint8Array {
   return encodeFields(PROTOCOL_LABEL, 'advertise-keys', roundId, clientId, encryptionPublicKey, maskPublicKey);
+}
+
+/**
+ * What a client signs with its identity key over its masked input: the round, the client and the
+ * words as sent. The masked input is the one stage message with no other binding to its sender
+ * (the others are signed, or open commitments the sender dealt), so an upload in another device's
+ * name, or a device's upload of an earlier round, does not verify.
+ */
+export function maskedInputTranscript(roundId: string, clientId: string, maskedInput: Uint32Array): Uint8Array {
+  return encodeFields(PROTOCOL_LABEL, 'masked-input', roundId, clientId, bytesOf(maskedInput));
 }
 
 /** What a client signs in the consistency check: the survivor set U3 (as a ring bitmap). */

@@ -27,6 +27,7 @@ import {
   advertisementTranscript,
   consistencyTranscript,
   expandMask,
+  maskedInputTranscript,
   pairwiseMaskKey,
   pairwiseSign,
   selfMaskKey,
@@ -295,6 +296,20 @@ export class SecAggServer {
     }
     if (!allBelowModulus(y, modulusMask(modulusBits))) throw new SecAggError(SecAggErrorCode.ValueOutOfRange, `masked input words must be below 2^${modulusBits}`);
     return m;
+  }
+
+  /**
+   * Refuses (BAD_SIGNATURE) a masked input its sender did not sign with its registered identity
+   * key for this round (maskedInputTranscript). A service whose devices authenticate with a shared
+   * key checks this with `checkMaskedInput`: otherwise any device could upload in another's name.
+   */
+  checkMaskedInputSignature(message: MaskedInputMessage, signature: unknown): void {
+    const m = this.s.members[this.byId.get(message.clientId) ?? -1];
+    if (m === undefined) throw new SecAggError(SecAggErrorCode.UnknownClient, `${String(message.clientId)} is not in this cohort`);
+    const transcript = maskedInputTranscript(this.s.roundId, m.clientId, message.maskedInput);
+    if (!isBytes(signature, SIGNATURE_LENGTH) || !this.suite.ed25519Verify(m.identityPublicKey, transcript, signature)) {
+      throw new SecAggError(SecAggErrorCode.BadSignature, `the masked input of ${m.clientId} is unsigned or its signature does not verify`);
+    }
   }
 
   /**

@@ -3,12 +3,19 @@
  *
  * Every route lives under `/v1/rounds/{roundId}/secagg` and names the device in `X-Cohort-Client-Id`.
  * Stage messages are JSON in `@cohort/secagg`'s codec (byte fields as `{"$bytes": base64}`), except
- * the masked input, which is `application/octet-stream`: d little-endian 32-bit words. The session
+ * the masked input, which is `application/octet-stream`: d little-endian 32-bit words, signed by the
+ * device's identity key in `X-Cohort-Secagg-Signature` (`SECAGG_SIGNATURE_HEADER`). The session
  * view is JSON in the same codec: the summary below plus `request`, the server's request of the
  * current stage addressed to this device (null when the device takes no part in it).
  */
 import { z } from 'zod';
 import { RoundId } from '../ids';
+
+/**
+ * Header of the masked-input upload: the base64 Ed25519 signature, by the device's registered
+ * identity key, of `maskedInputTranscript(roundId, clientId, words)` (`@cohort/secagg`).
+ */
+export const SECAGG_SIGNATURE_HEADER = 'x-cohort-secagg-signature';
 
 /** The stages a device posts to, in order, with the path segment of each. */
 export const SECAGG_STAGE_ROUTES = {

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { SECAGG_LONG_POLL_MS, type SecAggSessionSummary, type ClientId, type RoundId } from '@cohort/contracts';
 import {
-  SecAggError, SecAggErrorCode, SecAggServer, Stage, addInto, decodeState, stageIndex,
+  SecAggError, SecAggErrorCode, SecAggServer, Stage, addInto, decodeState, fromBase64, stageIndex,
   type ClientMessage, type CryptoSuite, type MaskedInputMessage, type ProtocolStage, type ServerState,
 } from '@cohort/secagg';
 import { SecureAggregatorError, SecureAggregatorErrorCode } from './secure-aggregator.error';
@@ -86,14 +86,17 @@ export class StageIntakeService implements OnModuleDestroy {
     return `${JSON.stringify(summary).slice(0, -1)},"request":${request ?? 'null'}}`;
   }
 
-  /** Takes one stage message (JSON text in the codec, or the masked input's words). */
-  async accept(roundId: RoundId, clientId: ClientId, stage: ProtocolStage, body: string | Uint8Array): Promise<{ accepted: true; stage: ProtocolStage }> {
+  /**
+   * Takes one stage message (JSON text in the codec, or the masked input's words with `signature`,
+   * the base64 of the device's identity-key signature over them).
+   */
+  async accept(roundId: RoundId, clientId: ClientId, stage: ProtocolStage, body: string | Uint8Array, signature?: string): Promise<{ accepted: true; stage: ProtocolStage }> {
     const ref = await this.locate(roundId, clientId);
     const pointer = await this.pointerOf(ref);
     expectStage(pointer, stage);
     const mirror = await this.mirror(ref, pointer.stage);
     if (stage === Stage.MaskedInput) {
-      await this.acceptMaskedInput(ref, clientId, mirror, body);
+      await this.acceptMaskedInput(ref, clientId, mirror, body, signature);
     } else {
       if (typeof body !== 'string') throw new SecureAggregatorError(SecureAggregatorErrorCode.MalformedBody, `send the ${stage} message as application/json`);
       const message = parseMessage(body, roundId, clientId, stage);
@@ -111,7 +114,7 @@ export class StageIntakeService implements OnModuleDestroy {
     return { accepted: true, stage };
   }
 
-  private async acceptMaskedInput(ref: GroupRef, clientId: ClientId, mirror: SecAggServer, body: string | Uint8Array): Promise<void> {
+  private async acceptMaskedInput(ref: GroupRef, clientId: ClientId, mirror: SecAggServer, body: string | Uint8Array, signature: string | undefined): Promise<void> {
     if (typeof body === 'string' || body.byteLength % 4 !== 0) {
       throw new SecureAggregatorError(SecureAggregatorErrorCode.NotOctetStream, 'send the masked input as application/octet-stream: little-endian 32-bit words (a multiple of 4 bytes)');
     }
@@ -119,6 +122,7 @@ export class StageIntakeService implements OnModuleDestroy {
     new Uint8Array(words.buffer).set(body);
     const message: MaskedInputMessage = { stage: Stage.MaskedInput, roundId: ref.roundId, clientId, maskedInput: words };
     protocol(() => mirror.checkMaskedInput(message));
+    protocol(() => mirror.checkMaskedInputSignature(message, signature === undefined ? undefined : fromBase64(signature)));
     const key = groupKey(ref);
     await this.serialized(key, async () => {
       const current = this.partials.get(key) ?? { clients: [], sum: new Uint32Array(words.length) };
