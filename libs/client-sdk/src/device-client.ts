@@ -1,14 +1,19 @@
 /**
- * What a device may do, over HTTPS only: enrol with its identity key, check in, fetch the model it
- * must train (manifest, parameters and content, each checked against the length and SHA-256 the
- * manifest names), report its held-out evaluation. No Kafka, no shared store, no Node built-ins —
+ * What a device may do, over HTTPS only: enrol with its identity key, report what changed in its
+ * capability profile, give or withdraw training consent, check in, fetch the model it must train
+ * (manifest, parameters and content, each checked against the length and SHA-256 the manifest
+ * names), report its held-out evaluation. Whatever the app passes is checked against the wire
+ * schema before anything is sent (DeviceInputError); the services' refusals arrive as
+ * DeviceRequestError with their problem details. No Kafka, no shared store, no Node built-ins —
  * the same code runs on a phone's JavaScript engine, in a browser and in the simulator. Secure
  * aggregation is `SecureAggregationParticipant` (secagg-participant.ts).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import type { z } from 'zod';
 import {
-  CLIENT_ID_HEADER, ModelEvaluation, RegisterDeviceResponse, TrainingTask, TwoTowerModelManifest,
+  CLIENT_ID_HEADER, DeviceView, ModelEvaluation, ProblemDetails, RecordConsentRequest, RegisterDeviceResponse, TrainingTask,
+  TwoTowerModelManifest, UpdateCapabilitiesRequest,
   type ClientId, type ModelDownload, type ModelEvaluationReport, type RegisterDeviceRequest,
 } from '@cohort/contracts';
 import { OnDeviceModel } from './training/on-device-model';
@@ -22,6 +27,9 @@ export interface ServiceUrls {
 }
 
 export class DeviceRequestError extends Error {
+  /** The RFC 9457 problem details of the answer (its `code` says why), or null if the body is not one. */
+  readonly problem: ProblemDetails | null;
+
   constructor(
     readonly status: number,
     readonly url: string,
@@ -29,7 +37,37 @@ export class DeviceRequestError extends Error {
   ) {
     super(`${url} answered ${status}: ${body.slice(0, 300)}`);
     this.name = 'DeviceRequestError';
+    this.problem = problemOf(body);
   }
+}
+
+function problemOf(body: string): ProblemDetails | null {
+  try {
+    const parsed = ProblemDetails.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the app asked the SDK to send does not match the wire schema: nothing was sent. */
+export class DeviceInputError extends Error {
+  constructor(
+    /** The argument that is invalid, as the app passed it. */
+    readonly argument: string,
+    /** One entry per problem: the field's path in the argument and what is wrong with it. */
+    readonly issues: readonly { readonly field: string; readonly message: string }[],
+  ) {
+    super(`${argument} is invalid, nothing was sent: ${issues.map((issue) => `${issue.field || '(root)'} ${issue.message}`).join('; ')}`);
+    this.name = 'DeviceInputError';
+  }
+}
+
+/** `value` decoded by `schema`, or DeviceInputError naming `argument`. */
+function validInput<T extends z.ZodType>(schema: T, value: unknown, argument: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new DeviceInputError(argument, parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })));
 }
 
 export interface RequestInit {
@@ -82,6 +120,28 @@ export class DeviceClient {
   async register(request: RegisterDeviceRequest): Promise<ClientId> {
     const response = await this.call(this.urls.clientRegistry, '/v1/devices', { method: 'POST', json: request });
     return RegisterDeviceResponse.parse(await response.json()).clientId;
+  }
+
+  /**
+   * Reports what changed in the device's capability profile (say, it is now charging, on wifi);
+   * the fields left out keep their value. Schedulers filter the eligibility pool on the result.
+   */
+  async reportCapabilities(clientId: ClientId, profile: UpdateCapabilitiesRequest): Promise<DeviceView> {
+    const report = validInput(UpdateCapabilitiesRequest, profile, 'profile');
+    const path = `/v1/devices/${encodeURIComponent(clientId)}/capabilities`;
+    const response = await this.call(this.urls.clientRegistry, path, { method: 'PATCH', json: report, headers: { [CLIENT_ID_HEADER]: clientId } });
+    return DeviceView.parse(await response.json());
+  }
+
+  /**
+   * Gives (`true`) or withdraws (`false`) the user's consent to train on this device. A
+   * withdrawal takes the device out of every round sampled after client-registry answers.
+   */
+  async setTrainingConsent(clientId: ClientId, granted: boolean): Promise<DeviceView> {
+    const decision = validInput(RecordConsentRequest, { trainingConsent: granted }, 'granted');
+    const path = `/v1/devices/${encodeURIComponent(clientId)}/consent`;
+    const response = await this.call(this.urls.clientRegistry, path, { method: 'POST', json: decision, headers: { [CLIENT_ID_HEADER]: clientId } });
+    return DeviceView.parse(await response.json());
   }
 
   async checkIn(clientId: ClientId): Promise<TrainingTask | null> {

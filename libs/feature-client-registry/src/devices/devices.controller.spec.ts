@@ -2,16 +2,17 @@
  * client-registry over HTTP, as a real Nest app with the API-key guard and the problem+json
  * filter on an embedded bus and an in-memory store with a fake clock: attested enrolment (201,
  * 401 for each bad token, 429 with Retry-After past the per-subject limit), the consent history
- * and its events, capability reports, and "a device acts only on itself".
+ * and its events, capability reports, "a device acts only on itself", and the client SDK's
+ * `reportCapabilities` / `setTrainingConsent` against this app.
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedEventBus } from '@cohort/bus';
-import { createDeviceIdentity } from '@cohort/client-sdk';
+import { createDeviceIdentity, DeviceClient, DeviceInputError, DeviceRequestError } from '@cohort/client-sdk';
 import {
-  CLIENT_ID_HEADER, ClientCapabilitiesUpdated, ClientConsentChanged, ClientRegistered, DeviceView,
-  type DeviceCapabilities, type EventDefinition,
+  CLIENT_ID_HEADER, ClientCapabilitiesUpdated, ClientConsentChanged, ClientId, ClientRegistered, DeviceView, RegisterDeviceRequest,
+  type DeviceCapabilities, type EventDefinition, type UpdateCapabilitiesRequest,
 } from '@cohort/contracts';
 import { COHORT_NEST_APP_OPTIONS, CohortCommonModule, CohortInfrastructureModule, commonConfigSchema, parseConfig } from '@cohort/nest-common';
 import { MemoryKeyValueStore } from '@cohort/state';
@@ -233,5 +234,88 @@ describe('client-registry HTTP', () => {
       await expectProblem(await request('PATCH', `/v1/devices/${clientId}/capabilities`, { charging: true }, { [CLIENT_ID_HEADER]: other }), 403, 'device-mismatch');
     });
   });
-});
 
+  describe('through the client SDK', () => {
+    const sdk = (key = DEVICE_KEY) => new DeviceClient({ clientRegistry: url, roundScheduler: url, secureAggregator: url, modelRegistry: url }, key);
+    const enrolWithSdk = async () => sdk().register(RegisterDeviceRequest.parse(await enrolment()));
+    const refusal = async (action: Promise<unknown>) => {
+      const error = await action.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DeviceRequestError);
+      return error as DeviceRequestError;
+    };
+
+    it('withdraws consent: the registry records it and announces it, which takes the device out of the pool', async () => {
+      const clientId = await enrolWithSdk();
+      now += 60_000;
+      const withdrawn = await sdk().setTrainingConsent(clientId, false);
+      expect(withdrawn.trainingConsent).toBe(false);
+      expect(withdrawn.consentHistory.at(-1)).toEqual({ trainingConsent: false, at: new Date(now).toISOString(), source: 'device', sequence: 1 });
+      // The scheduler's eligibility pool is built from these events: this one removes the device.
+      await until(() => events.ClientConsentChanged!.length === 1);
+      expect(events.ClientConsentChanged).toEqual([{ clientId, userId: 'user-1', trainingConsent: false, sequence: 1, changedAt: new Date(now).toISOString() }]);
+      const view = DeviceView.parse(await (await request('GET', `/v1/devices/${clientId}`, undefined, {}, OPERATOR_KEY)).json());
+      expect(view.trainingConsent).toBe(false);
+
+      now += 60_000;
+      expect((await sdk().setTrainingConsent(clientId, true)).trainingConsent).toBe(true);
+      await until(() => events.ClientConsentChanged!.length === 2);
+      expect(events.ClientConsentChanged![1]).toMatchObject({ clientId, trainingConsent: true, sequence: 2 });
+    });
+
+    it('reports capabilities: the registry stores the merged profile and announces it', async () => {
+      const clientId = await enrolWithSdk();
+      now += 1_000;
+      const view = await sdk().reportCapabilities(clientId, { charging: true, network: 'wifi', batteryPercent: 95 });
+      const expected = { ...CAPABILITIES, charging: true, network: 'wifi', batteryPercent: 95 };
+      expect(view.capabilities).toEqual(expected);
+      expect(view.capabilitiesReportedAt).toBe(new Date(now).toISOString());
+      const stored = DeviceView.parse(await (await request('GET', `/v1/devices/${clientId}`, undefined, { [CLIENT_ID_HEADER]: clientId })).json());
+      expect(stored.capabilities).toEqual(expected);
+      await until(() => events.ClientCapabilitiesUpdated!.length === 1);
+      expect(events.ClientCapabilitiesUpdated).toEqual([{ clientId, userId: 'user-1', capabilities: expected, sequence: 1, reportedAt: new Date(now).toISOString() }]);
+    });
+
+    it('refuses an invalid profile before sending anything; the registry refuses the same body on its own', async () => {
+      const clientId = await enrolWithSdk();
+      const invalid: Array<[unknown, string]> = [
+        [{}, ''],
+        [{ memoryMb: 0 }, 'memoryMb'],
+        [{ batteryPercent: 101 }, 'batteryPercent'],
+        [{ accelerator: 'tpu' }, 'accelerator'],
+        [{ gpuCores: 8 }, ''],
+      ];
+      const fetchSpy = vi.spyOn(globalThis, 'fetch');
+      try {
+        for (const [profile, field] of invalid) {
+          const error = await sdk().reportCapabilities(clientId, profile as UpdateCapabilitiesRequest).then(() => undefined, (e: unknown) => e);
+          expect(error, JSON.stringify(profile)).toBeInstanceOf(DeviceInputError);
+          expect((error as DeviceInputError).argument).toBe('profile');
+          expect((error as DeviceInputError).issues.map((issue) => issue.field)).toContain(field);
+        }
+        const consent = await sdk().setTrainingConsent(clientId, 'no' as unknown as boolean).then(() => undefined, (e: unknown) => e);
+        expect(consent).toBeInstanceOf(DeviceInputError);
+        expect(fetchSpy).not.toHaveBeenCalled();
+      } finally {
+        fetchSpy.mockRestore();
+      }
+      // The server does not rely on the SDK's check: each body sent as is gets 400 problem+json.
+      for (const [profile] of invalid) {
+        await expectProblem(await request('PATCH', `/v1/devices/${clientId}/capabilities`, profile, { [CLIENT_ID_HEADER]: clientId }), 400, 'validation-failed');
+      }
+      await new Promise((r) => setTimeout(r, 30));
+      expect(events.ClientCapabilitiesUpdated).toEqual([]);
+      expect(events.ClientConsentChanged).toEqual([]);
+    });
+
+    it("surfaces the registry's refusals as DeviceRequestError with their problem details", async () => {
+      const clientId = await enrolWithSdk();
+      const unknown = await refusal(sdk().setTrainingConsent(ClientId.parse('c-unknown'), false));
+      expect({ status: unknown.status, code: unknown.problem?.code }).toEqual({ status: 404, code: 'device-not-found' });
+      const operator = await refusal(sdk(OPERATOR_KEY).reportCapabilities(clientId, { charging: true }));
+      expect({ status: operator.status, code: operator.problem?.code }).toEqual({ status: 403, code: 'missing-role' });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(events.ClientCapabilitiesUpdated).toEqual([]);
+      expect(events.ClientConsentChanged).toEqual([]);
+    });
+  });
+});
