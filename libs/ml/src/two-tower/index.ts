@@ -7,4 +7,5 @@ export {
   type DeviceTrainingInput, type DeviceTrainingResult,
 } from './local-training';
 export { applyServerStep, type ServerOptimizerState, type ServerStepResult } from './server-optimizer';
+export { initProjectionFromContent, principalDirections, type PrincipalDirections } from './content-init';
 export { CatalogRanker, catalogItemInputs, itemIdRows } from './catalog-ranker';
