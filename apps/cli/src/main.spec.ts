@@ -11,7 +11,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 
 describe('cohort CLI', () => {
   it('lists its commands, and refuses unknown ones with exit 64', async () => {
-    expect((await run('help')).out).toMatch(/topics[\s\S]*rounds[\s\S]*dp/);
+    expect((await run('help')).out).toMatch(/topics[\s\S]*plan[\s\S]*rounds[\s\S]*dp/);
     expect(await run('nope')).toMatchObject({ code: 64, err: expect.stringMatching(/unknown command 'nope'/) });
   });
 

@@ -4,10 +4,11 @@
  */
 import { EXIT, type Command, type CommandIo } from './command';
 import { dpCommand } from './commands/dp.command';
+import { planCommand } from './commands/plan.command';
 import { roundsCommand } from './commands/rounds.command';
 import { topicsCommand } from './commands/topics.command';
 
-export const COMMANDS: readonly Command[] = [topicsCommand, roundsCommand, dpCommand];
+export const COMMANDS: readonly Command[] = [topicsCommand, planCommand, roundsCommand, dpCommand];
 
 function help(io: CommandIo): void {
   io.out('usage: cohort <command> [options]\n');

@@ -21,6 +21,7 @@ export * from './http/recommendations.http';
 export * from './http/devices.http';
 export * from './http/problem.http';
 export * from './http/model.http';
+export * from './http/plans.http';
 export * from './http/privacy.http';
 export * from './http/catalog.http';
 export * from './http/secagg.http';

@@ -25,6 +25,8 @@ export const TOPICS = {
   clientCapabilitiesUpdated: { name: 'cohort.client.capabilities-updated.v1', key: 'clientId', partitions: 6, retentionMs: null, cleanupPolicy: 'compact' },
   /** Every consent decision, kept forever: the record of who agreed to train, and when. */
   clientConsentChanged: { name: 'cohort.client.consent-changed.v1', key: 'clientId', partitions: 6, retentionMs: null, cleanupPolicy: 'delete' },
+  /** Operators' plan definitions, each whole: the latest per plan is what model-registry needs. */
+  planDefined: { name: 'cohort.plan.defined.v1', key: 'planId', partitions: 3, retentionMs: null, cleanupPolicy: 'compact' },
   roundOpened: { name: 'cohort.round.opened.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   aggregateReady: { name: 'cohort.aggregate.ready.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   aggregationAborted: { name: 'cohort.aggregate.aborted.v1', key: 'roundId', partitions: 6, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },

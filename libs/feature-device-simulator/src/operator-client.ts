@@ -1,6 +1,9 @@
-/** The operator's side of a simulation over HTTP: open a round, follow it until it closes, read its model version. */
+/**
+ * The operator's side over HTTP: define and read training plans, open a round, follow it until it
+ * closes, read its model version.
+ */
 import { z } from 'zod';
-import type { PlanId, RoundId } from '@cohort/contracts';
+import { TrainingPlanList, TrainingPlanView, type PlanId, type RoundId, type TrainingPlan } from '@cohort/contracts';
 import { DeviceRequestError } from '@cohort/client-sdk';
 
 export const RoundSummary = z.object({
@@ -30,6 +33,24 @@ export class OperatorClient {
     /** model-registry's base URL (the scheduler's in standalone mode). */
     private readonly registryUrl: string = schedulerUrl,
   ) {}
+
+  /** Creates a plan (the scheduler answers 409 when one with its id exists). */
+  createPlan(plan: TrainingPlan): Promise<TrainingPlanView> {
+    return this.request('POST', '/v1/plans', TrainingPlanView, plan);
+  }
+
+  /** Creates or replaces a plan; a plan that has had rounds keeps its mechanism (409 otherwise). */
+  replacePlan(plan: TrainingPlan): Promise<TrainingPlanView> {
+    return this.request('PUT', `/v1/plans/${encodeURIComponent(plan.planId)}`, TrainingPlanView, plan);
+  }
+
+  async plans(): Promise<TrainingPlanView[]> {
+    return (await this.request('GET', '/v1/plans', TrainingPlanList)).plans;
+  }
+
+  plan(planId: PlanId | string): Promise<TrainingPlanView> {
+    return this.request('GET', `/v1/plans/${encodeURIComponent(planId)}`, TrainingPlanView);
+  }
 
   openRound(planId: PlanId): Promise<RoundSummary> {
     return this.request('POST', `/v1/plans/${encodeURIComponent(planId)}/rounds`, RoundSummary);
@@ -66,10 +87,15 @@ export class OperatorClient {
     }
   }
 
-  private async request<S extends z.ZodType>(method: string, path: string, schema: S): Promise<z.output<S>> {
+  private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
     const base = path.startsWith('/v1/models/') ? this.registryUrl : this.schedulerUrl;
     const url = new URL(path, base).toString();
-    const response = await fetch(url, { method, headers: { authorization: `Bearer ${this.apiKey}` }, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${this.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
     if (!response.ok) throw new DeviceRequestError(response.status, url, await response.text());
     return schema.parse(await response.json());
   }

@@ -4,6 +4,7 @@ import { ModelPrivacyConsumer } from './versions/model-privacy.consumer';
 import { ModelVersionRepository } from './versions/model-version.repository';
 import { MODEL_REGISTRY_OPTIONS, ModelVersionsService, type ModelRegistryOptions } from './versions/model-versions.service';
 import { ModelsController } from './versions/models.controller';
+import { PlanDefinedConsumer } from './versions/plan-defined.consumer';
 
 /** model-registry: versions, lineage, artifacts, privacy guarantees, evaluation and stages. */
 @Module({})
@@ -12,7 +13,7 @@ export class ModelRegistryModule {
     return {
       module: ModelRegistryModule,
       controllers: [ModelsController],
-      providers: [{ provide: MODEL_REGISTRY_OPTIONS, useValue: options }, ModelVersionRepository, ModelVersionsService, AggregateReadyConsumer, ModelPrivacyConsumer],
+      providers: [{ provide: MODEL_REGISTRY_OPTIONS, useValue: options }, ModelVersionRepository, ModelVersionsService, AggregateReadyConsumer, ModelPrivacyConsumer, PlanDefinedConsumer],
       exports: [ModelVersionsService],
     };
   }

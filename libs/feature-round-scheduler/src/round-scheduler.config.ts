@@ -3,9 +3,9 @@
  * config schema) and their mapping to module options. Defaults suit a local run.
  */
 import { z } from 'zod';
-import { PlanId } from '@cohort/contracts';
+import { PlanId, type DeviceRequirements } from '@cohort/contracts';
 import { calibrateNoiseMultiplier } from '@cohort/dp';
-import { selectionRate, type DeviceRequirements, type PlanSettings } from './plans/plan-settings';
+import { selectionRate, type PlanSettings } from './plans/plan-settings';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 

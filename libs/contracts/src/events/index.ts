@@ -1,6 +1,7 @@
 import { CatalogItemEmbedded, CatalogItemUpserted } from './catalog.events';
 import { ClientCapabilitiesUpdated, ClientConsentChanged, ClientRegistered } from './client.events';
 import { ModelVersionPromoted, ModelVersionPublished } from './model.events';
+import { TrainingPlanDefined } from './plan.events';
 import { LedgerEntryAppended, ModelPrivacyComputed, PlanBudgetExhausted, UserBudgetExhausted } from './privacy.events';
 import { AggregateReady, AggregationAborted, RoundAborted, RoundCommitted, RoundOpened } from './round.events';
 
@@ -8,6 +9,7 @@ export * from './catalog.events';
 export * from './client.events';
 export * from './define-event';
 export * from './model.events';
+export * from './plan.events';
 export * from './privacy.events';
 export * from './round.events';
 
@@ -16,6 +18,7 @@ export const EVENTS = {
   ClientRegistered,
   ClientCapabilitiesUpdated,
   ClientConsentChanged,
+  TrainingPlanDefined,
   RoundOpened,
   AggregateReady,
   AggregationAborted,

@@ -9,6 +9,8 @@ export enum ModelRegistryErrorCode {
   NoContent = 'no-content',
   EvaluationAlreadyReported = 'evaluation-already-reported',
   CorruptRecord = 'corrupt-record',
+  PlanNotTrainable = 'plan-not-trainable',
+  ArchitectureChanged = 'architecture-changed',
 }
 
 const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
@@ -19,6 +21,8 @@ const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
   [ModelRegistryErrorCode.NoContent]: 'not-found',
   [ModelRegistryErrorCode.EvaluationAlreadyReported]: 'conflict',
   [ModelRegistryErrorCode.CorruptRecord]: 'internal',
+  [ModelRegistryErrorCode.PlanNotTrainable]: 'invalid',
+  [ModelRegistryErrorCode.ArchitectureChanged]: 'conflict',
 };
 
 export class ModelRegistryError extends DomainError<ModelRegistryErrorCode> {

@@ -1,11 +1,12 @@
 /**
  * Model version records (with their lineage and, once the accountant reported it, their privacy
- * guarantee), the list of each plan's versions, and the federated evaluation sums per version.
+ * guarantee), the list of each plan's versions, the federated evaluation sums per version, and
+ * the definitions of plans operators defined on the scheduler (TrainingPlanDefined).
  * Every stored record is parsed with its schema on read: a corrupt value fails loudly.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { BlobRef, ModelStage, ModelVersionPublished, PrivacyAccountantKind, type ClientId, type ModelVersion, type PlanId } from '@cohort/contracts';
+import { BlobRef, ModelStage, ModelVersionPublished, PrivacyAccountantKind, TrainingPlanDefined, type ClientId, type ModelVersion, type PlanId } from '@cohort/contracts';
 import { KEY_VALUE_STORE, type KeyValueStore } from '@cohort/state';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
 
@@ -37,6 +38,10 @@ export const ModelVersionRecord = ModelVersionPublished.payload.extend({
 });
 export type ModelVersionRecord = z.infer<typeof ModelVersionRecord>;
 
+/** What the registry keeps of an operator's plan: the latest TrainingPlanDefined, as published. */
+export const PlanDefinition = TrainingPlanDefined.payload;
+export type PlanDefinition = z.infer<typeof PlanDefinition>;
+
 /** Metric sums of the devices that evaluated a version (summed, never stored per device). */
 export const EvaluationSums = z.object({
   users: z.number().int().nonnegative(),
@@ -55,6 +60,7 @@ const versionKey = (version: ModelVersion) => `registry:version:${version}`;
 const planVersionsKey = (planId: PlanId) => `registry:plan:${planId}:versions`;
 const evaluationKey = (version: ModelVersion) => `registry:evaluation:${version}`;
 const evaluatedKey = (version: ModelVersion, clientId: ClientId) => `registry:evaluation:${version}:device:${clientId}`;
+const planDefinitionKey = (planId: PlanId) => `registry:plan:${planId}:definition`;
 
 @Injectable()
 export class ModelVersionRepository {
@@ -111,5 +117,19 @@ export class ModelVersionRepository {
       users: read('users'),
       ...Object.fromEntries(METRICS.map((field) => [field, read(field) / FIXED_POINT])),
     });
+  }
+
+  async planDefinition(planId: PlanId): Promise<PlanDefinition | null> {
+    const raw = await this.store.get(planDefinitionKey(planId));
+    if (raw === null) return null;
+    const parsed = PlanDefinition.safeParse(JSON.parse(raw));
+    if (!parsed.success) {
+      throw new ModelRegistryError(ModelRegistryErrorCode.CorruptRecord, `the stored definition of plan ${planId} does not match its schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  async savePlanDefinition(definition: PlanDefinition): Promise<void> {
+    await this.store.set(planDefinitionKey(definition.planId), JSON.stringify(PlanDefinition.parse(definition)));
   }
 }

@@ -5,7 +5,7 @@ import {
   ClientId, ModelVersion, ModelVersionPromoted, ModelVersionPublished, PlanId, RoundId,
   type AggregateReady, type Envelope, type ModelPrivacyComputed, type PayloadOf, type ServerOptimizer, type TwoTowerConfig,
 } from '@cohort/contracts';
-import { applyServerStep, initTwoTowerParameters, twoTowerLayout } from '@cohort/ml';
+import { applyServerStep, initProjectionFromContent, initTwoTowerParameters, twoTowerLayout } from '@cohort/ml';
 import { MemoryKeyValueStore } from '@cohort/state';
 import { ModelRegistryErrorCode } from './model-registry.error';
 import { ModelVersionRepository } from './model-version.repository';
@@ -139,6 +139,11 @@ describe('ModelVersionsService', () => {
     const plan: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config: contentConfig, training, optimizer: { kind: 'fedavg', learningRate: 1 }, seed: 5, content };
     const service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [plan], autoPromote: true });
     await service.onApplicationBootstrap();
+    // v0's projection is the catalog content's principal directions, not the seeded random start.
+    const expected = initTwoTowerParameters(twoTowerLayout(contentConfig), 5);
+    initProjectionFromContent(twoTowerLayout(contentConfig), expected, content, 5);
+    expect(floats(await service.parameters(v(0)))).toEqual(expected);
+    expect(expected).not.toEqual(initTwoTowerParameters(twoTowerLayout(contentConfig), 5));
     await service.applyAggregate(await aggregate(new Float32Array(twoTowerLayout(contentConfig).size), 1));
     for (const version of [v(0), v(1)]) {
       expect((await service.manifest(version)).content).toMatchObject({ path: `/v1/models/${encodeURIComponent(version)}/content`, bytes: 24 });
@@ -146,6 +151,35 @@ describe('ModelVersionsService', () => {
     }
     expect(() => new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [{ ...plan, content: content.subarray(1) }], autoPromote: true }))
       .toThrow(/needs 3 × 2 content values; got 5/);
+  });
+
+  it('gives a plan defined on the scheduler its initial version with the plan\'s choices, and steps it with its optimizer', async () => {
+    const service = await start({ kind: 'fedadam', learningRate: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3 });
+    const ops = PlanId.parse('plan-ops');
+    const opsConfig: TwoTowerConfig = { ...config, idBuckets: 16, hiddenDim: 3 };
+    const definition = { planId: ops, model: opsConfig, training: { epochs: 3, learningRate: 0.05 }, serverOptimizer: { kind: 'fedavg' as const, learningRate: 2 }, definedAt: new Date().toISOString() };
+    await service.definePlan(definition);
+    await service.definePlan(definition); // redelivered: one initial version
+    await until(() => published.some((p) => p.modelVersion === 'plan-ops:v0'));
+    const v0 = ModelVersion.parse('plan-ops:v0');
+    // the configured plan's catalog and seed, the defined architecture, training overridden where given
+    expect(await service.manifest(v0)).toMatchObject({ planId: 'plan-ops', itemIds: ['item-a', 'item-b', 'item-c'], config: opsConfig, training: { ...training, epochs: 3, learningRate: 0.05 } });
+    expect(floats(await service.parameters(v0))).toEqual(initTwoTowerParameters(twoTowerLayout(opsConfig), 5));
+    // FedAvg at learning rate 2, as defined (the configured plan runs FedAdam): v1 = v0 + 2 · sum / 4
+    const size = twoTowerLayout(opsConfig).size;
+    const sum = Float32Array.from({ length: size }, (_, i) => (i % 3) - 1);
+    const base = await aggregate(sum, 1);
+    await service.applyAggregate({ ...base, payload: { ...base.payload, planId: ops, baseModelVersion: v0 } });
+    const before = floats(await service.parameters(v0));
+    expect(floats(await service.parameters(ModelVersion.parse('plan-ops:v1')))).toEqual(before.map((x, i) => Math.fround(x + (2 * sum[i]!) / 4)));
+    await until(() => published.filter((p) => p.planId === 'plan-ops').length === 2);
+    expect(published.filter((p) => p.planId === 'plan-ops').map((p) => p.modelVersion)).toEqual(['plan-ops:v0', 'plan-ops:v1']);
+    // a new architecture for the same plan is refused; a definition of the configured plan changes nothing
+    await expect(service.definePlan({ ...definition, model: { ...opsConfig, hiddenDim: 4 } })).rejects.toMatchObject({ code: ModelRegistryErrorCode.ArchitectureChanged });
+    await service.definePlan({ ...definition, planId });
+    expect((await service.manifest(v(0))).config).toEqual(config);
+    // content the registry's catalog does not have cannot be trained
+    await expect(service.definePlan({ ...definition, planId: PlanId.parse('plan-content'), model: { ...opsConfig, contentDim: 4 } })).rejects.toMatchObject({ code: ModelRegistryErrorCode.PlanNotTrainable });
   });
 
   it('refuses an aggregate whose base version it does not have', async () => {

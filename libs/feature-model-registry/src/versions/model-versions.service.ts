@@ -1,6 +1,7 @@
 /**
- * Model versions of the two-tower recommender: each plan's initial version (seeded parameters),
- * one new version per noised aggregate (DP-FedAvg server step with the fixed denominator q·N, then
+ * Model versions of the two-tower recommender: each plan's initial version (seeded parameters) —
+ * at start for the configured plans, on TrainingPlanDefined for the plans operators define on the
+ * scheduler —, one new version per noised aggregate (DP-FedAvg server step with the fixed denominator q·N, then
  * FedAvg or FedAdam), the accountant's guarantee per version, federated evaluation sums, and
  * promotion between stages.
  *
@@ -10,8 +11,13 @@
  *   crash in between re-publishes (harmless: the scheduler's commit is idempotent);
  * - a version is promoted only once its round was committed and charged (the accountant's
  *   ModelPrivacyComputed arrived), so every served answer carries a real (ε, δ); the initial
- *   version learnt from no one and carries (0, 0).
+ *   version learnt from no one and carries (0, 0);
+ * - an operator's plan trains on this registry's catalog (and content), with what its definition
+ *   leaves out taken from the first configured plan; its architecture is fixed by the definition
+ *   that created its initial version, while its local training plan and server optimizer follow
+ *   the latest definition (each applies from the next version on).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
@@ -19,11 +25,11 @@ import { EVENT_BUS, type EventBus } from '@cohort/bus';
 import {
   ModelVersion, ModelVersionPromoted, ModelVersionPublished, TwoTowerModelManifest,
   type AggregateReady, type BlobRef, type ClientId, type Envelope, type LocalTrainingPlan, type ModelPrivacyComputed,
-  type ModelStage, type PayloadOf, type PlanId, type ServerOptimizer, type TwoTowerConfig,
+  type ModelStage, type PayloadOf, type PlanId, type ServerOptimizer, type TrainingPlanDefined, type TwoTowerConfig,
 } from '@cohort/contracts';
-import { applyServerStep, initTwoTowerParameters, twoTowerLayout, type ServerOptimizerState } from '@cohort/ml';
+import { applyServerStep, initProjectionFromContent, initTwoTowerParameters, twoTowerLayout, type ServerOptimizerState } from '@cohort/ml';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
-import { ModelVersionRepository, type EvaluationSums, type ModelVersionRecord } from './model-version.repository';
+import { ModelVersionRepository, type EvaluationSums, type ModelVersionRecord, type PlanDefinition } from './model-version.repository';
 
 export const MODEL_REGISTRY_OPTIONS = Symbol.for('cohort.ModelRegistryOptions');
 
@@ -41,6 +47,7 @@ export interface PlanModel {
 }
 
 export interface ModelRegistryOptions {
+  /** The configured plans; the first is the template of the plans operators define (its catalog, content, seed, defaults). */
   readonly plans: readonly PlanModel[];
   /** Promote every charged version to production (standalone and demos); otherwise operators promote. */
   readonly autoPromote: boolean;
@@ -77,16 +84,69 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     for (const plan of this.options.plans) await this.ensureInitialVersion(plan);
   }
 
-  private plan(planId: PlanId): PlanModel {
-    const plan = this.options.plans.find((p) => p.planId === planId);
-    if (plan === undefined) throw new ModelRegistryError(ModelRegistryErrorCode.VersionNotFound, `plan ${planId} is not configured in this registry`);
-    return plan;
+  private async plan(planId: PlanId): Promise<PlanModel> {
+    const configured = this.options.plans.find((p) => p.planId === planId);
+    if (configured !== undefined) return configured;
+    const definition = await this.versions.planDefinition(planId);
+    if (definition === null) throw new ModelRegistryError(ModelRegistryErrorCode.VersionNotFound, `plan ${planId} is neither configured in this registry nor defined on the scheduler`);
+    return this.planOf(definition);
+  }
+
+  /** An operator's plan: the template's catalog, content and seed, with the definition's choices. */
+  private planOf(definition: PlanDefinition): PlanModel {
+    const template = this.options.plans[0];
+    if (template === undefined) {
+      throw new ModelRegistryError(ModelRegistryErrorCode.PlanNotTrainable, `plan ${definition.planId} cannot be trained here: this registry has no configured plan to take its catalog from`);
+    }
+    const config: TwoTowerConfig = definition.model ?? template.config;
+    const { contentDim } = twoTowerLayout(config).config;
+    if (contentDim > 0 && contentDim !== twoTowerLayout(template.config).config.contentDim) {
+      throw new ModelRegistryError(
+        ModelRegistryErrorCode.PlanNotTrainable,
+        `plan ${definition.planId} asks for a content tower of width ${contentDim}; this registry's catalog has content of width ${twoTowerLayout(template.config).config.contentDim} only`,
+      );
+    }
+    return {
+      planId: definition.planId,
+      itemIds: template.itemIds,
+      config,
+      training: { ...template.training, ...definition.training },
+      optimizer: definition.serverOptimizer ?? template.optimizer,
+      seed: template.seed,
+      ...(contentDim > 0 && template.content !== undefined ? { content: template.content } : {}),
+    };
+  }
+
+  /**
+   * An operator defined or redefined a plan on the scheduler: keep its definition and, the first
+   * time, publish its initial version (so the scheduler can open rounds for it). A configured
+   * plan is this registry's to define: a definition of one changes nothing.
+   */
+  async definePlan(payload: PayloadOf<typeof TrainingPlanDefined>): Promise<void> {
+    if (this.options.plans.some((p) => p.planId === payload.planId)) {
+      this.logger.warn({ planId: payload.planId }, 'definition of a configured plan ignored: it is configured in this registry');
+      return;
+    }
+    const plan = this.planOf(payload);
+    const previous = await this.versions.planDefinition(payload.planId);
+    if (previous !== null && !isDeepStrictEqual(this.planOf(previous).config, plan.config)) {
+      throw new ModelRegistryError(
+        ModelRegistryErrorCode.ArchitectureChanged,
+        `plan ${payload.planId} was defined with another architecture, on which its versions are built; define a new plan for this one`,
+      );
+    }
+    await this.versions.savePlanDefinition(payload);
+    await this.ensureInitialVersion(plan);
+    this.logger.log({ planId: payload.planId }, 'training plan defined');
   }
 
   private async ensureInitialVersion(plan: PlanModel): Promise<void> {
     const modelVersion = ModelVersion.parse(`${plan.planId}:v0`);
     if ((await this.versions.find(modelVersion)) !== null) return;
-    const params = initTwoTowerParameters(twoTowerLayout(plan.config), plan.seed);
+    const layout = twoTowerLayout(plan.config);
+    const params = initTwoTowerParameters(layout, plan.seed);
+    // A content plan starts from the catalog's principal directions: public data, no ε (docs/model.md).
+    if (plan.content !== undefined && layout.config.contentDim > 0) initProjectionFromContent(layout, params, plan.content, plan.seed);
     const record = await this.publishVersion(plan, {
       modelVersion, planId: plan.planId, roundId: null, baseVersion: null, roundNumber: 0,
       dimension: params.length, contributors: 0, expectedCohortSize: 0, noiseStddev: 0,
@@ -102,7 +162,7 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     if ((await this.versions.find(modelVersion)) !== null) return; // already applied
     await tracer.startActiveSpan('model.apply-aggregate', { attributes: { 'cohort.round_id': payload.roundId } }, async (span) => {
       try {
-        const plan = this.plan(payload.planId);
+        const plan = await this.plan(payload.planId);
         const base = await this.versions.find(payload.baseModelVersion);
         if (base === null) {
           throw new ModelRegistryError(ModelRegistryErrorCode.BaseVersionMissing, `round ${payload.roundId} trained ${payload.baseModelVersion}, which the registry does not have`);

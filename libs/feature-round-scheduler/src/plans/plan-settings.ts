@@ -1,23 +1,12 @@
 /**
- * A training plan: what one round of DP-FedAvg looks like for it. Validated once when the module
- * is configured; `samplingRate`, `noiseMultiplier` and `clipNorm` are the mechanism the
- * accountant charges for, so they are fixed for the plan's lifetime.
+ * A training plan as the round state machine runs it: what one round of DP-FedAvg looks like.
+ * Configured plans are validated once when the module is configured; operators' plans are
+ * resolved from their `TrainingPlan` (plans/training-plan.resolver.ts). `samplingRate`,
+ * `expectedDropout`, `noiseMultiplier` and `clipNorm` are the mechanism the accountant charges
+ * for, so they are fixed once the plan has had a round.
  */
 import { z } from 'zod';
-import { AggregationKind, PlanId } from '@cohort/contracts';
-
-/** Which devices may train for the plan (hardware-aware eligibility), from their latest capability report. */
-export const DeviceRequirements = z
-  .object({
-    minMemoryMb: z.number().int().positive(),
-    minBatteryPercent: z.number().min(0).max(100),
-    requireCharging: z.boolean(),
-    requireUnmeteredNetwork: z.boolean(),
-    accelerators: z.array(z.enum(['cpu', 'gpu', 'npu'])).min(1),
-  })
-  .partial()
-  .strict();
-export type DeviceRequirements = z.infer<typeof DeviceRequirements>;
+import { AggregationKind, DeviceRequirements, PlanId } from '@cohort/contracts';
 
 export const PlanSettings = z.object({
   planId: PlanId,

@@ -12,6 +12,8 @@ import {
 } from '@cohort/contracts';
 import { MemoryKeyValueStore } from '@cohort/state';
 import type { PlanSettings } from '../plans/plan-settings';
+import { PlanRepository } from '../plans/plan.repository';
+import { PlansService } from '../plans/plans.service';
 import type { RandomSource } from '../rounds/random-source';
 import { RoundRepository } from '../rounds/round.repository';
 import { RoundsService } from '../rounds/rounds.service';
@@ -52,7 +54,7 @@ describe('eligibility pool', () => {
     pool = new EligibilityPoolRepository(store);
     await new EligibilityPoolConsumer(bus, pool).onModuleInit();
     const repository = new RoundRepository(store);
-    rounds = new RoundsService(bus, repository, pool, { eligibleUsers: async (_plan, users) => [...users] }, seeded(7), [plan]);
+    rounds = new RoundsService(bus, repository, pool, { eligibleUsers: async (_plan, users) => [...users] }, seeded(7), new PlansService(bus, new PlanRepository(store), repository, pool, [plan]));
     await repository.recordModelVersion(planId, { modelVersion: ModelVersion.parse('plan-pool:v0'), dimension: 4 });
     version = 0;
   });

@@ -60,6 +60,12 @@ export class RoundRepository {
     return this.store.incr(counterKey(planId));
   }
 
+  /** Rounds opened under the plan so far (aborted ones included): from the first, its mechanism is locked. */
+  async roundsOpened(planId: PlanId): Promise<number> {
+    const raw = await this.store.get(counterKey(planId));
+    return raw === null ? 0 : Number(raw);
+  }
+
   async save(round: RoundRecord): Promise<void> {
     // A round nobody could be sampled for (everyone capped, say) has no cohort set: it opens and
     // aggregation aborts it, releasing and charging nothing.

@@ -5,6 +5,8 @@ import { seededRandom } from '@cohort/ml';
 import { MemoryKeyValueStore } from '@cohort/state';
 import type { BudgetGate } from '../budget/budget-gate.port';
 import type { PlanSettings } from '../plans/plan-settings';
+import { PlanRepository } from '../plans/plan.repository';
+import { PlansService } from '../plans/plans.service';
 import { EligibilityPoolRepository } from '../pool/eligibility-pool.repository';
 import { RoundRepository } from './round.repository';
 import { RoundSchedulerError } from './round-scheduler.error';
@@ -23,6 +25,8 @@ describe('RoundsService', () => {
   let gateCalls: UserId[][];
   const opened: Array<Envelope<'RoundOpened', PayloadOf<typeof RoundOpened>>> = [];
   const committed: Array<PayloadOf<typeof RoundCommitted>> = [];
+  /** The plans of a scheduler configured with `plans`. */
+  const configured = (...plans: PlanSettings[]) => new PlansService(bus, new PlanRepository(store), new RoundRepository(store), pool, plans);
 
   beforeEach(async () => {
     bus = new EmbeddedEventBus();
@@ -33,7 +37,7 @@ describe('RoundsService', () => {
     // The gate refuses user-0003: it must never be sampled.
     const gate: BudgetGate = { eligibleUsers: async (_plan, users) => (gateCalls.push([...users]), users.filter((u) => u !== 'user-0003')) };
     const repository = new RoundRepository(store);
-    rounds = new RoundsService(bus, repository, pool, gate, seededRandom(1), [plan]);
+    rounds = new RoundsService(bus, repository, pool, gate, seededRandom(1), configured(plan));
     opened.length = 0;
     committed.length = 0;
     await bus.subscribe(RoundOpened, async (event) => void opened.push(event), { group: 'test.opened', policy: 'retry-then-dlq' });
@@ -57,9 +61,7 @@ describe('RoundsService', () => {
       const capabilities = { accelerator: 'cpu' as const, memoryMb: i % 2 === 0 ? 8192 : 2048, batteryPercent: 50, network: 'wifi' as const, charging: i % 2 === 0, unmeteredNetwork: true };
       await pool.recordCapabilities(UserId.parse(`user-${String(i).padStart(4, '0')}`), ClientId.parse(`c-${i}`), capabilities, 1);
     }
-    const picky = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => (gateCalls.push([...users]), [...users]) }, seededRandom(2), [
-      { ...plan, samplingRate: 1, devices: { minMemoryMb: 4096, requireCharging: true } },
-    ]);
+    const picky = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => (gateCalls.push([...users]), [...users]) }, seededRandom(2), configured({ ...plan, samplingRate: 1, devices: { minMemoryMb: 4096, requireCharging: true } }));
     const round = await picky.open(planId);
     const even = Array.from({ length: 20 }, (_, k) => `user-${String(2 * k).padStart(4, '0')}`);
     expect(gateCalls.at(-1)!.sort()).toEqual(even);
@@ -67,17 +69,13 @@ describe('RoundsService', () => {
   });
 
   it('over-selects for expected dropouts, charges the rate it sampled at, and expects q·N survivors', async () => {
-    const overselecting = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(3), [
-      { ...plan, samplingRate: 0.3, expectedDropout: 0.25 },
-    ]);
+    const overselecting = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(3), configured({ ...plan, samplingRate: 0.3, expectedDropout: 0.25 }));
     const round = await overselecting.open(planId);
     // 39 consenting users; q' = 0.3 / 0.75 = 0.4 is what the accountant is told and charges for
     expect(round.mechanism.samplingRate).toBeCloseTo(0.4, 12);
     expect(round.expectedCohortSize).toBeCloseTo(0.3 * 39, 9);
     // and the cap: q / (1 − d) never exceeds 1
-    const all = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(4), [
-      { ...plan, planId: PlanId.parse('plan-b'), samplingRate: 0.9, expectedDropout: 0.5 },
-    ]);
+    const all = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async (_plan, users) => [...users] }, seededRandom(4), configured({ ...plan, planId: PlanId.parse('plan-b'), samplingRate: 0.9, expectedDropout: 0.5 }));
     await new RoundRepository(store).recordModelVersion(PlanId.parse('plan-b'), { modelVersion: ModelVersion.parse('plan-b:v0'), dimension: 10 });
     const everyone = await all.open(PlanId.parse('plan-b'));
     expect(everyone.mechanism.samplingRate).toBe(1);
@@ -85,7 +83,7 @@ describe('RoundsService', () => {
   });
 
   it('opens a round nobody can afford with an empty cohort (aggregation then aborts it), instead of failing', async () => {
-    const capped = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async () => [] }, seededRandom(1), [plan]);
+    const capped = new RoundsService(bus, new RoundRepository(store), pool, { eligibleUsers: async () => [] }, seededRandom(1), configured(plan));
     const round = await capped.open(planId);
     expect(round.cohort).toEqual([]);
     expect(round.eligibleUserIds).toEqual([]);
@@ -141,7 +139,7 @@ describe('RoundsService', () => {
   });
 
   it('refuses to open a round without a model version', async () => {
-    const other = new RoundsService(bus, new RoundRepository(new MemoryKeyValueStore()), pool, { eligibleUsers: async (_p, u) => [...u] }, Math.random, [plan]);
+    const other = new RoundsService(bus, new RoundRepository(new MemoryKeyValueStore()), pool, { eligibleUsers: async (_p, u) => [...u] }, Math.random, configured(plan));
     await expect(other.open(planId)).rejects.toThrow(/no model version yet/);
   });
 });

@@ -15,13 +15,11 @@ import {
 } from '@cohort/contracts';
 import { BUDGET_GATE, type BudgetGate } from '../budget/budget-gate.port';
 import { selectionRate, type PlanSettings } from '../plans/plan-settings';
+import { PlansService } from '../plans/plans.service';
 import { EligibilityPoolRepository } from '../pool/eligibility-pool.repository';
 import { RANDOM_SOURCE, type RandomSource } from './random-source';
 import { RoundRepository, type CurrentModel, type RoundRecord } from './round.repository';
 import { RoundSchedulerError, RoundSchedulerErrorCode } from './round-scheduler.error';
-
-export const PLAN_SETTINGS = Symbol.for('cohort.PlanSettings');
-
 
 const tracer = trace.getTracer('cohort-round-scheduler');
 
@@ -35,20 +33,14 @@ export class RoundsService {
     @Inject(EligibilityPoolRepository) private readonly pool: EligibilityPoolRepository,
     @Inject(BUDGET_GATE) private readonly budget: BudgetGate,
     @Inject(RANDOM_SOURCE) private readonly random: RandomSource,
-    @Inject(PLAN_SETTINGS) private readonly plans: readonly PlanSettings[],
+    @Inject(PlansService) private readonly plans: PlansService,
   ) {}
 
-  plan(planId: PlanId): PlanSettings {
-    const plan = this.plans.find((p) => p.planId === planId);
-    if (plan === undefined) throw new RoundSchedulerError(RoundSchedulerErrorCode.UnknownPlan, `plan ${planId} is not configured`);
-    return plan;
-  }
-
   async open(planId: PlanId): Promise<RoundRecord> {
-    const plan = this.plan(planId);
+    const plan = await this.plans.settings(planId);
     const model = await this.rounds.currentModel(planId);
     if (model === null) {
-      throw new RoundSchedulerError(RoundSchedulerErrorCode.NoModelVersion, `plan ${planId} has no model version yet; the model registry publishes one at start`);
+      throw new RoundSchedulerError(RoundSchedulerErrorCode.NoModelVersion, `plan ${planId} has no model version yet; the model registry publishes one at start for its configured plan, and on TrainingPlanDefined for an operator's`);
     }
     const roundId = RoundId.parse(`r-${randomUUID()}`);
     if (!(await this.rounds.claimActive(planId, roundId))) {
@@ -128,7 +120,7 @@ export class RoundsService {
 
   /** A device's task, or null when it is not in the cohort of the plan's active round. */
   async checkIn(clientId: ClientId, planId?: PlanId): Promise<TrainingTask | null> {
-    for (const plan of planId === undefined ? this.plans : [this.plan(planId)]) {
+    for (const plan of planId === undefined ? await this.plans.allSettings() : [await this.plans.settings(planId)]) {
       const round = await this.rounds.activeRound(plan.planId);
       if (round === null || round.state !== 'open' || !(await this.rounds.isInCohort(round.roundId, clientId))) continue;
       return {
