@@ -15,8 +15,13 @@ import { createNodeCryptoSuite, type ProtocolStage } from '@cohort/secagg';
 export type Participation = 'not-selected' | 'trained' | 'dropped-out' | 'excluded';
 
 export interface DeviceBehaviour {
-  /** Probability of vanishing after being selected, per round (at a uniformly chosen protocol stage). */
+  /** Probability of vanishing after being selected, per round (before a stage drawn uniformly from `dropoutStages`). */
   readonly dropoutRate: number;
+  /**
+   * The stages a dropping device may vanish before (default: all five). `['MaskedInput']` makes
+   * every dropout one whose keys were already shared, so the aggregator must recover its masks.
+   */
+  readonly dropoutStages?: readonly ProtocolStage[];
   /** Upper bound of a uniform extra delay before training. */
   readonly maxStragglerMs: number;
 }
@@ -65,7 +70,8 @@ export class VirtualDevice {
    */
   async participate(task: TrainingTask, holdUpdate?: Promise<unknown>): Promise<Exclude<Participation, 'not-selected'>> {
     const { client } = this.connection;
-    const dropBefore = this.random() < this.behaviour.dropoutRate ? STAGES[Math.floor(this.random() * STAGES.length)]! : undefined;
+    const stages = this.behaviour.dropoutStages ?? STAGES;
+    const dropBefore = this.random() < this.behaviour.dropoutRate ? stages[Math.floor(this.random() * stages.length)] : undefined;
     const straggle = this.random() * this.behaviour.maxStragglerMs;
     const participant = new SecureAggregationParticipant({
       aggregatorUrl: this.connection.aggregatorUrl,
