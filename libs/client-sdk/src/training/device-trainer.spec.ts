@@ -38,6 +38,22 @@ describe('DeviceTrainer', () => {
     expect(held.evaluate(model)).toMatchObject({ users: 1 });
   });
 
+  it('evaluates reproducibly: the same model and random give the same metrics, whatever the device did before', () => {
+    // Weights far from zero and a strong refit, so the private vector moves the scores and a different refit would show.
+    const random = seededRandom(5);
+    const trained = new OnDeviceModel({
+      modelVersion: 'plan:v1', config, training: { ...training, privateLearningRate: 3, reconstructionEpochs: 3 }, itemIds: catalog.itemIds,
+      params: Float32Array.from(model.params, () => (random() * 2 - 1) * 0.7),
+    });
+    for (let user = 0; user < 6; user++) {
+      const fresh = new DeviceTrainer(ordersOf(12 + user, 6), { random: seededRandom(8), holdOutLastOrder: true });
+      const used = new DeviceTrainer(ordersOf(12 + user, 6), { random: seededRandom(9), holdOutLastOrder: true });
+      used.computeUpdate(trained, 1);
+      used.recommend(trained, 3);
+      expect(used.evaluate(trained, seededRandom(77 + user))).toEqual(fresh.evaluate(trained, seededRandom(77 + user)));
+    }
+  });
+
   it('ranks on the device, skipping what the app excludes', () => {
     const trainer = new DeviceTrainer(ordersOf(11), { random: seededRandom(4) });
     const top = trainer.recommend(model, 5);

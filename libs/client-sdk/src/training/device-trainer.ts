@@ -106,7 +106,7 @@ export class DeviceTrainer {
 
   /** On-device recommendations: the model's top `limit` items for this user's whole history. */
   recommend(model: OnDeviceModel, limit: number, exclude: ReadonlySet<string> = new Set()): RankedItem[] {
-    const scores = this.scoreAll(model, this.trainingOrders(model), this.#privateVectors.get(model.family));
+    const scores = this.scoreAll(model, this.trainingOrders(model), this.#privateVectors.get(model.family), this.random);
     const ranked: RankedItem[] = [];
     for (let i = 0; i < scores.length; i++) if (!exclude.has(model.itemIds[i]!)) ranked.push({ itemId: model.itemIds[i]!, score: scores[i]! });
     ranked.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
@@ -116,23 +116,25 @@ export class DeviceTrainer {
   /**
    * Leave-last-order-out metrics of `model` on this device (null with fewer than two orders): the
    * server adds the sums of many devices and never sees a history. The private vector is refitted
-   * from zero on the context orders, so nothing learnt from the held-out order is used.
+   * from zero on the context orders, so nothing learnt from the held-out order is used. Every draw
+   * (the 99 negatives, the refit's negatives) comes from `random`: the same model and `random`
+   * give the same metrics whatever the device did before.
    */
   evaluate(model: OnDeviceModel, random: () => number = this.random): MetricSums | null {
     const orders = this.ordersFor(model);
     // The sampled and the full-catalog metrics score the same context: fit and score it once.
     let scored: { context: readonly Int32Array[]; scores: Float64Array } | undefined;
     return evaluateUser({ orders }, (context, candidates) => {
-      if (scored?.context !== context) scored = { context, scores: this.scoreAll(model, context, null) };
+      if (scored?.context !== context) scored = { context, scores: this.scoreAll(model, context, null, random) };
       const { scores } = scored;
       return Float32Array.from(candidates, (i) => scores[i]!);
     }, { itemCount: model.itemIds.length, random });
   }
 
   /** Scores of every catalog item for a user with these orders (private vector fitted on them first). */
-  private scoreAll(model: OnDeviceModel, orders: readonly Int32Array[], start: Float32Array | null | undefined): Float64Array {
+  private scoreAll(model: OnDeviceModel, orders: readonly Int32Array[], start: Float32Array | null | undefined, random: () => number): Float64Array {
     const examples = historyExamples(orders, model.model, model.training.maxExamplesPerEpoch);
-    const privateVector = reconstructPrivateVector(model.model, model.params, model.items, examples, model.training, this.random, start);
+    const privateVector = reconstructPrivateVector(model.model, model.params, model.items, examples, model.training, random, start);
     return model.scoreCatalog(orders, privateVector);
   }
 }
