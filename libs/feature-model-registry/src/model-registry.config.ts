@@ -4,11 +4,12 @@
  * devices train, and the server optimizer. The catalog is the app's to give (standalone mode reads
  * the Instacart products); without one, a seeded synthetic catalog of COHORT_CATALOG_ITEMS items.
  * Defaults suit a local run: an ID-only model small enough for SecAgg+ rounds on one machine.
+ * Content plans are defined by operators and take the catalog the encoder embedded (960-d).
  */
 import { z } from 'zod';
 import { PlanId, type LocalTrainingPlan, type ServerOptimizer, type TwoTowerConfig } from '@cohort/contracts';
 import { syntheticCatalog } from '@cohort/ml';
-import type { ModelRegistryOptions } from './versions/model-versions.service';
+import type { ModelRegistryOptions } from './model-registry.options';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -17,6 +18,8 @@ export const modelRegistryConfigShape = {
   COHORT_CATALOG_ITEMS: z.coerce.number().int().min(2).max(1_000_000).default(200),
   COHORT_CATALOG_CATEGORIES: z.coerce.number().int().min(1).default(10),
   COHORT_AUTO_PROMOTE: flag.default(true),
+  /** Width of the encoder's item embeddings (CatalogItemEmbedded), hence of content plans' content towers. */
+  COHORT_CATALOG_EMBEDDING_DIM: z.coerce.number().int().min(1).max(4096).default(960),
   /** Rows of the hashed item-ID embedding. */
   COHORT_MODEL_ID_BUCKETS: z.coerce.number().int().min(1).max(1 << 20).default(4096),
   COHORT_MODEL_EMBEDDING_DIM: z.coerce.number().int().min(1).max(512).default(16),
@@ -53,5 +56,6 @@ export function modelRegistryOptionsFromConfig(config: ModelRegistryConfig, item
   return {
     plans: [{ planId: config.COHORT_PLAN_ID, itemIds: catalog, seed: config.COHORT_MODEL_SEED, ...planModelConfig(config) }],
     autoPromote: config.COHORT_AUTO_PROMOTE,
+    catalogEmbeddingDim: config.COHORT_CATALOG_EMBEDDING_DIM,
   };
 }

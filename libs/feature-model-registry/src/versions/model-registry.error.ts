@@ -11,6 +11,7 @@ export enum ModelRegistryErrorCode {
   CorruptRecord = 'corrupt-record',
   PlanNotTrainable = 'plan-not-trainable',
   ArchitectureChanged = 'architecture-changed',
+  InvalidEmbedding = 'invalid-embedding',
 }
 
 const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
@@ -23,6 +24,7 @@ const KIND: Record<ModelRegistryErrorCode, DomainErrorKind> = {
   [ModelRegistryErrorCode.CorruptRecord]: 'internal',
   [ModelRegistryErrorCode.PlanNotTrainable]: 'invalid',
   [ModelRegistryErrorCode.ArchitectureChanged]: 'conflict',
+  [ModelRegistryErrorCode.InvalidEmbedding]: 'invalid',
 };
 
 export class ModelRegistryError extends DomainError<ModelRegistryErrorCode> {

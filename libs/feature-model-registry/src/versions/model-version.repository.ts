@@ -1,12 +1,13 @@
 /**
  * Model version records (with their lineage and, once the accountant reported it, their privacy
  * guarantee), the list of each plan's versions, the federated evaluation sums per version, and
- * the definitions of plans operators defined on the scheduler (TrainingPlanDefined).
+ * the definitions of plans operators defined on the scheduler (TrainingPlanDefined, with a content
+ * plan's catalog snapshot).
  * Every stored record is parsed with its schema on read: a corrupt value fails loudly.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { BlobRef, ModelStage, ModelVersionPublished, PrivacyAccountantKind, TrainingPlanDefined, type ClientId, type ModelVersion, type PlanId } from '@cohort/contracts';
+import { BlobRef, ItemId, ModelStage, ModelVersionPublished, PrivacyAccountantKind, TrainingPlanDefined, type ClientId, type ModelVersion, type PlanId } from '@cohort/contracts';
 import { KEY_VALUE_STORE, type KeyValueStore } from '@cohort/state';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
 
@@ -38,8 +39,22 @@ export const ModelVersionRecord = ModelVersionPublished.payload.extend({
 });
 export type ModelVersionRecord = z.infer<typeof ModelVersionRecord>;
 
-/** What the registry keeps of an operator's plan: the latest TrainingPlanDefined, as published. */
-export const PlanDefinition = TrainingPlanDefined.payload;
+/**
+ * A content plan's catalog, snapshot from the embedded catalog when the plan was first defined:
+ * its items in manifest order and their content (Float32, itemIds.length × contentDim) as a blob.
+ */
+export const PlanCatalog = z.object({
+  encoderVersion: z.string().min(1),
+  itemIds: z.array(ItemId).min(2),
+  content: BlobRef,
+});
+export type PlanCatalog = z.infer<typeof PlanCatalog>;
+
+/**
+ * What the registry keeps of an operator's plan: the latest TrainingPlanDefined, as published,
+ * and, for a content plan, the catalog it was given when first defined (kept by every redefinition).
+ */
+export const PlanDefinition = TrainingPlanDefined.payload.extend({ catalog: PlanCatalog.optional() });
 export type PlanDefinition = z.infer<typeof PlanDefinition>;
 
 /** Metric sums of the devices that evaluated a version (summed, never stored per device). */

@@ -2,20 +2,30 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '@cohort/blob-store';
 import { EmbeddedEventBus } from '@cohort/bus';
 import {
-  ClientId, ModelVersion, ModelVersionPromoted, ModelVersionPublished, PlanId, RoundId,
+  ClientId, ItemId, ModelVersion, ModelVersionPromoted, ModelVersionPublished, PlanId, RoundId,
   type AggregateReady, type Envelope, type ModelPrivacyComputed, type PayloadOf, type ServerOptimizer, type TwoTowerConfig,
 } from '@cohort/contracts';
 import { applyServerStep, initProjectionFromContent, initTwoTowerParameters, twoTowerLayout } from '@cohort/ml';
 import { MemoryKeyValueStore } from '@cohort/state';
 import { ModelRegistryErrorCode } from './model-registry.error';
 import { ModelVersionRepository } from './model-version.repository';
-import { ModelVersionsService, type PlanModel } from './model-versions.service';
+import { CatalogEmbeddingRepository } from '../catalog/catalog-embedding.repository';
+import { CatalogEmbeddingsService } from '../catalog/catalog-embeddings.service';
+import type { ModelRegistryOptions, PlanModel } from '../model-registry.options';
+import { ModelVersionsService } from './model-versions.service';
 
 const planId = PlanId.parse('plan-a');
 const config: TwoTowerConfig = { contentDim: 0, idBuckets: 8, embeddingDim: 2, hiddenDim: 2, poolingDecay: 0.9, recencyDecay: 0.7 };
 const dimension = twoTowerLayout(config).size;
 const training = { epochs: 1, learningRate: 0.1, negatives: 4, loss: 'bpr' as const, reconstructionEpochs: 1, privateLearningRate: 0.1, privateL2: 0.1, maxExamplesPerEpoch: 4 };
 const v = (n: number) => ModelVersion.parse(`plan-a:v${n}`);
+
+/** A registry over `store` (a restart is a new one over the same store and blobs). */
+function registryOf(bus: EmbeddedEventBus, blobs: MemoryBlobStore, plans: readonly PlanModel[], autoPromote = true, store = new MemoryKeyValueStore()) {
+  const options: ModelRegistryOptions = { plans, autoPromote, catalogEmbeddingDim: 4 };
+  const catalog = new CatalogEmbeddingsService(new CatalogEmbeddingRepository(store), options);
+  return { catalog, service: new ModelVersionsService(bus, blobs, new ModelVersionRepository(store), catalog, options) };
+}
 
 describe('ModelVersionsService', () => {
   let bus: EmbeddedEventBus;
@@ -25,7 +35,7 @@ describe('ModelVersionsService', () => {
 
   async function start(optimizer: ServerOptimizer, autoPromote = true): Promise<ModelVersionsService> {
     const plan: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config, training, optimizer, seed: 5 };
-    const service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [plan], autoPromote });
+    const { service } = registryOf(bus, blobs, [plan], autoPromote);
     await service.onApplicationBootstrap();
     return service;
   }
@@ -137,7 +147,7 @@ describe('ModelVersionsService', () => {
     const contentConfig: TwoTowerConfig = { ...config, contentDim: 2 };
     const content = Float32Array.of(1, 0, 0, 1, 0.5, 0.5);
     const plan: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config: contentConfig, training, optimizer: { kind: 'fedavg', learningRate: 1 }, seed: 5, content };
-    const service = new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [plan], autoPromote: true });
+    const { service } = registryOf(bus, blobs, [plan]);
     await service.onApplicationBootstrap();
     // v0's projection is the catalog content's principal directions, not the seeded random start.
     const expected = initTwoTowerParameters(twoTowerLayout(contentConfig), 5);
@@ -149,7 +159,7 @@ describe('ModelVersionsService', () => {
       expect((await service.manifest(version)).content).toMatchObject({ path: `/v1/models/${encodeURIComponent(version)}/content`, bytes: 24 });
       expect(floats(await service.content(version))).toEqual(content);
     }
-    expect(() => new ModelVersionsService(bus, blobs, new ModelVersionRepository(new MemoryKeyValueStore()), { plans: [{ ...plan, content: content.subarray(1) }], autoPromote: true }))
+    expect(() => registryOf(bus, blobs, [{ ...plan, content: content.subarray(1) }]))
       .toThrow(/needs 3 × 2 content values; got 5/);
   });
 
@@ -180,6 +190,72 @@ describe('ModelVersionsService', () => {
     expect((await service.manifest(v(0))).config).toEqual(config);
     // content the registry's catalog does not have cannot be trained
     await expect(service.definePlan({ ...definition, planId: PlanId.parse('plan-content'), model: { ...opsConfig, contentDim: 4 } })).rejects.toMatchObject({ code: ModelRegistryErrorCode.PlanNotTrainable });
+  });
+
+  describe('content plans defined on the scheduler', () => {
+    const contentPlan = PlanId.parse('plan-content');
+    const contentConfig: TwoTowerConfig = { ...config, contentDim: 4 };
+    const definition = { planId: contentPlan, model: contentConfig, training: {}, definedAt: new Date().toISOString() };
+    const template: PlanModel = { planId, itemIds: ['item-a', 'item-b', 'item-c'], config, training, optimizer: { kind: 'fedavg', learningRate: 1 }, seed: 5 };
+    const embed = (itemId: string, encoderVersion: string, embedding: number[]) => ({ itemId: ItemId.parse(itemId), encoderVersion, embedding });
+    const cv = (n: number) => ModelVersion.parse(`plan-content:v${n}`);
+
+    it('trains on the embedded catalog as it was when first defined, sorted by item id, and rebuilds it after a restart', async () => {
+      const store = new MemoryKeyValueStore();
+      const { service, catalog } = registryOf(bus, blobs, [template], true, store);
+      await service.onApplicationBootstrap();
+      await catalog.record(embed('sku-b', 'enc-1', [0, 1, 0, 0]));
+      await catalog.record(embed('sku-c', 'enc-1', [0, 0, 1, 0.5]));
+      await catalog.record(embed('sku-a', 'enc-1', [1, 0, 0, 0]));
+      await service.definePlan(definition);
+      // rows in manifest order: sku-a, sku-b, sku-c
+      const content = Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.5);
+      const manifest = await service.manifest(cv(0));
+      expect(manifest).toMatchObject({ planId: 'plan-content', itemIds: ['sku-a', 'sku-b', 'sku-c'], config: contentConfig, content: { path: '/v1/models/plan-content%3Av0/content', bytes: 48 } });
+      expect(floats(await service.content(cv(0)))).toEqual(content);
+      const expected = initTwoTowerParameters(twoTowerLayout(contentConfig), 5);
+      initProjectionFromContent(twoTowerLayout(contentConfig), expected, content, 5);
+      expect(floats(await service.parameters(cv(0)))).toEqual(expected);
+
+      // items embedded later, and redefinitions, leave the plan's catalog as it was
+      await catalog.record(embed('sku-0', 'enc-1', [0, 0, 0, 1]));
+      await service.definePlan({ ...definition, training: { epochs: 2 } });
+      expect((await service.manifest(cv(0))).itemIds).toEqual(['sku-a', 'sku-b', 'sku-c']);
+
+      // a restart rebuilds the same plan from the stored definition: v1 carries the same catalog
+      const restarted = registryOf(bus, blobs, [template], true, store).service;
+      const base = await aggregate(new Float32Array(twoTowerLayout(contentConfig).size).fill(0.25), 1);
+      await restarted.applyAggregate({ ...base, payload: { ...base.payload, planId: contentPlan, baseModelVersion: cv(0) } });
+      expect(await restarted.manifest(cv(1))).toMatchObject({ itemIds: ['sku-a', 'sku-b', 'sku-c'], config: contentConfig, training: { ...training, epochs: 2 }, content: { sha256: manifest.content!.sha256 } });
+      expect(floats(await restarted.content(cv(1)))).toEqual(content);
+    });
+
+    it('takes the items of the newest encoder version only', async () => {
+      const { service, catalog } = registryOf(bus, blobs, [template]);
+      await service.onApplicationBootstrap();
+      await catalog.record(embed('sku-a', 'enc-1', [1, 0, 0, 0]));
+      await catalog.record(embed('sku-b', 'enc-1', [0, 1, 0, 0]));
+      await catalog.record(embed('sku-c', 'enc-1', [0, 0, 1, 0]));
+      // enc-0 is seen after enc-1, so it is the newest, whatever its name; sku-a is re-embedded by it
+      await catalog.record(embed('sku-d', 'enc-0', [0, 0, 0, 2]));
+      await catalog.record(embed('sku-a', 'enc-0', [2, 0, 0, 0]));
+      await service.definePlan(definition);
+      expect((await service.manifest(cv(0))).itemIds).toEqual(['sku-a', 'sku-d']);
+      expect(floats(await service.content(cv(0)))).toEqual(Float32Array.of(2, 0, 0, 0, 0, 0, 0, 2));
+    });
+
+    it('refuses a content plan with fewer than 2 embedded items, or of another width, and keeps the template\'s catalog for ID-only plans', async () => {
+      const { service, catalog } = registryOf(bus, blobs, [template]);
+      await service.onApplicationBootstrap();
+      await expect(service.definePlan(definition)).rejects.toMatchObject({ code: ModelRegistryErrorCode.PlanNotTrainable, message: expect.stringMatching(/0 catalog item\(s\) are embedded; at least 2/) });
+      await catalog.record(embed('sku-a', 'enc-1', [1, 0, 0, 0]));
+      await expect(service.definePlan(definition)).rejects.toMatchObject({ code: ModelRegistryErrorCode.PlanNotTrainable, message: expect.stringMatching(/1 catalog item\(s\) are embedded/) });
+      await catalog.record(embed('sku-b', 'enc-1', [0, 1, 0, 0]));
+      await expect(service.definePlan({ ...definition, model: { ...contentConfig, contentDim: 8 } })).rejects.toMatchObject({ code: ModelRegistryErrorCode.PlanNotTrainable, message: expect.stringMatching(/width 8.*has width 4/) });
+      expect(await service.list(contentPlan)).toEqual([]);
+      await service.definePlan({ ...definition, model: config });
+      expect(await service.manifest(cv(0))).toMatchObject({ itemIds: ['item-a', 'item-b', 'item-c'], content: null });
+    });
   });
 
   it('refuses an aggregate whose base version it does not have', async () => {

@@ -12,8 +12,10 @@
  * - a version is promoted only once its round was committed and charged (the accountant's
  *   ModelPrivacyComputed arrived), so every served answer carries a real (ε, δ); the initial
  *   version learnt from no one and carries (0, 0);
- * - an operator's plan trains on this registry's catalog (and content), with what its definition
- *   leaves out taken from the first configured plan; its architecture is fixed by the definition
+ * - an operator's plan takes what its definition leaves out from the first configured plan; an
+ *   ID-only plan trains on that plan's catalog, a content plan on the embedded catalog as it was
+ *   when the plan was first defined (one encoder version, the newest; stored with the definition,
+ *   so a restart rebuilds the same plan); its architecture and catalog are fixed by the definition
  *   that created its initial version, while its local training plan and server optimizer follow
  *   the latest definition (each applies from the next version on).
  */
@@ -24,34 +26,14 @@ import { BLOB_STORE, type BlobStore } from '@cohort/blob-store';
 import { EVENT_BUS, type EventBus } from '@cohort/bus';
 import {
   ModelVersion, ModelVersionPromoted, ModelVersionPublished, TwoTowerModelManifest,
-  type AggregateReady, type BlobRef, type ClientId, type Envelope, type LocalTrainingPlan, type ModelPrivacyComputed,
-  type ModelStage, type PayloadOf, type PlanId, type ServerOptimizer, type TrainingPlanDefined, type TwoTowerConfig,
+  type AggregateReady, type BlobRef, type ClientId, type Envelope, type ModelPrivacyComputed,
+  type ModelStage, type PayloadOf, type PlanId, type TrainingPlanDefined, type TwoTowerConfig,
 } from '@cohort/contracts';
 import { applyServerStep, initProjectionFromContent, initTwoTowerParameters, twoTowerLayout, type ServerOptimizerState } from '@cohort/ml';
+import { CatalogEmbeddingsService } from '../catalog/catalog-embeddings.service';
+import { MODEL_REGISTRY_OPTIONS, type ModelRegistryOptions, type PlanModel } from '../model-registry.options';
 import { ModelRegistryError, ModelRegistryErrorCode } from './model-registry.error';
-import { ModelVersionRepository, type EvaluationSums, type ModelVersionRecord, type PlanDefinition } from './model-version.repository';
-
-export const MODEL_REGISTRY_OPTIONS = Symbol.for('cohort.ModelRegistryOptions');
-
-/** What a plan trains: its model, its catalog, how devices train and how the server steps. */
-export interface PlanModel {
-  readonly planId: PlanId;
-  readonly itemIds: readonly string[];
-  readonly config: TwoTowerConfig;
-  readonly training: LocalTrainingPlan;
-  readonly optimizer: ServerOptimizer;
-  /** Seed of the initial parameters. */
-  readonly seed: number;
-  /** itemIds.length × config.contentDim content embeddings, for content plans. */
-  readonly content?: Float32Array;
-}
-
-export interface ModelRegistryOptions {
-  /** The configured plans; the first is the template of the plans operators define (its catalog, content, seed, defaults). */
-  readonly plans: readonly PlanModel[];
-  /** Promote every charged version to production (standalone and demos); otherwise operators promote. */
-  readonly autoPromote: boolean;
-}
+import { ModelVersionRepository, type EvaluationSums, type ModelVersionRecord, type PlanCatalog, type PlanDefinition } from './model-version.repository';
 
 const FLOAT32 = 'application/vnd.cohort.float32-le';
 const MANIFEST = 'application/vnd.cohort.two-tower-manifest+json';
@@ -65,11 +47,14 @@ const download = (path: string, ref: BlobRef) => ({ path, bytes: ref.byteLength,
 export class ModelVersionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ModelVersionsService.name);
   private readonly contentRefs = new Map<PlanId, Promise<BlobRef>>();
+  /** Defined content plans' catalog content, read from the blob store once per process. */
+  private readonly catalogContents = new Map<PlanId, Promise<Float32Array>>();
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(ModelVersionRepository) private readonly versions: ModelVersionRepository,
+    @Inject(CatalogEmbeddingsService) private readonly catalog: CatalogEmbeddingsService,
     @Inject(MODEL_REGISTRY_OPTIONS) private readonly options: ModelRegistryOptions,
   ) {
     for (const plan of options.plans) {
@@ -92,52 +77,92 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     return this.planOf(definition);
   }
 
-  /** An operator's plan: the template's catalog, content and seed, with the definition's choices. */
-  private planOf(definition: PlanDefinition): PlanModel {
+  /** The template of operators' plans (the first configured plan); refuses a plan when there is none. */
+  private template(planId: PlanId): PlanModel {
     const template = this.options.plans[0];
     if (template === undefined) {
-      throw new ModelRegistryError(ModelRegistryErrorCode.PlanNotTrainable, `plan ${definition.planId} cannot be trained here: this registry has no configured plan to take its catalog from`);
+      throw new ModelRegistryError(ModelRegistryErrorCode.PlanNotTrainable, `plan ${planId} cannot be trained here: this registry has no configured plan to take its defaults from`);
     }
-    const config: TwoTowerConfig = definition.model ?? template.config;
-    const { contentDim } = twoTowerLayout(config).config;
-    if (contentDim > 0 && contentDim !== twoTowerLayout(template.config).config.contentDim) {
-      throw new ModelRegistryError(
-        ModelRegistryErrorCode.PlanNotTrainable,
-        `plan ${definition.planId} asks for a content tower of width ${contentDim}; this registry's catalog has content of width ${twoTowerLayout(template.config).config.contentDim} only`,
-      );
-    }
-    return {
+    return template;
+  }
+
+  private configOf(definition: PayloadOf<typeof TrainingPlanDefined>): TwoTowerConfig {
+    return definition.model ?? this.template(definition.planId).config;
+  }
+
+  /**
+   * An operator's plan: the definition's choices over the template's defaults and seed; an ID-only
+   * plan trains on the template's catalog, a content plan on the catalog snapshot of its definition.
+   */
+  private async planOf(definition: PlanDefinition): Promise<PlanModel> {
+    const template = this.template(definition.planId);
+    const config = this.configOf(definition);
+    const plan: PlanModel = {
       planId: definition.planId,
       itemIds: template.itemIds,
       config,
       training: { ...template.training, ...definition.training },
       optimizer: definition.serverOptimizer ?? template.optimizer,
       seed: template.seed,
-      ...(contentDim > 0 && template.content !== undefined ? { content: template.content } : {}),
     };
+    const { contentDim } = twoTowerLayout(config).config;
+    if (contentDim === 0) return plan;
+    if (definition.catalog === undefined) {
+      throw new ModelRegistryError(ModelRegistryErrorCode.PlanNotTrainable, `plan ${definition.planId} has a content tower but its stored definition has no catalog snapshot; define a new plan`);
+    }
+    return { ...plan, itemIds: definition.catalog.itemIds, content: await this.catalogContent(definition.planId, definition.catalog, contentDim) };
+  }
+
+  private catalogContent(planId: PlanId, catalog: PlanCatalog, contentDim: number): Promise<Float32Array> {
+    let content = this.catalogContents.get(planId);
+    if (content === undefined) {
+      content = this.blobs.get(catalog.content).then((bytes) => {
+        const values = floats(bytes);
+        if (values.length !== catalog.itemIds.length * contentDim) {
+          throw new ModelRegistryError(ModelRegistryErrorCode.CorruptRecord, `the catalog content of plan ${planId} has ${values.length} values; its ${catalog.itemIds.length} items × ${contentDim} need ${catalog.itemIds.length * contentDim}`);
+        }
+        return values;
+      });
+      content.catch(() => this.catalogContents.delete(planId));
+      this.catalogContents.set(planId, content);
+    }
+    return content;
+  }
+
+  /** Snapshots the embedded catalog for a new content plan and stores its content (once: the blob store is content-addressed). */
+  private async snapshotCatalog(planId: PlanId, contentDim: number): Promise<PlanCatalog> {
+    const snapshot = await this.catalog.snapshot(planId, contentDim);
+    const content = await this.blobs.put(bytesOf(snapshot.content), FLOAT32);
+    return { encoderVersion: snapshot.encoderVersion, itemIds: [...snapshot.itemIds], content };
   }
 
   /**
    * An operator defined or redefined a plan on the scheduler: keep its definition and, the first
-   * time, publish its initial version (so the scheduler can open rounds for it). A configured
-   * plan is this registry's to define: a definition of one changes nothing.
+   * time, publish its initial version (so the scheduler can open rounds for it). A content plan's
+   * first definition snapshots the embedded catalog; later ones keep that snapshot, since the
+   * plan's versions are built on it. A configured plan is this registry's to define: a definition
+   * of one changes nothing.
    */
   async definePlan(payload: PayloadOf<typeof TrainingPlanDefined>): Promise<void> {
     if (this.options.plans.some((p) => p.planId === payload.planId)) {
       this.logger.warn({ planId: payload.planId }, 'definition of a configured plan ignored: it is configured in this registry');
       return;
     }
-    const plan = this.planOf(payload);
+    const config = this.configOf(payload);
     const previous = await this.versions.planDefinition(payload.planId);
-    if (previous !== null && !isDeepStrictEqual(this.planOf(previous).config, plan.config)) {
+    if (previous !== null && !isDeepStrictEqual(this.configOf(previous), config)) {
       throw new ModelRegistryError(
         ModelRegistryErrorCode.ArchitectureChanged,
         `plan ${payload.planId} was defined with another architecture, on which its versions are built; define a new plan for this one`,
       );
     }
-    await this.versions.savePlanDefinition(payload);
+    const { contentDim } = twoTowerLayout(config).config;
+    const catalog = contentDim === 0 ? undefined : previous?.catalog ?? (await this.snapshotCatalog(payload.planId, contentDim));
+    const definition: PlanDefinition = { ...payload, ...(catalog === undefined ? {} : { catalog }) };
+    const plan = await this.planOf(definition);
+    await this.versions.savePlanDefinition(definition);
     await this.ensureInitialVersion(plan);
-    this.logger.log({ planId: payload.planId }, 'training plan defined');
+    this.logger.log({ planId: payload.planId, items: plan.itemIds.length, encoderVersion: catalog?.encoderVersion }, 'training plan defined');
   }
 
   private async ensureInitialVersion(plan: PlanModel): Promise<void> {
