@@ -158,10 +158,7 @@ async function distributed(devices: number, log: (line: string) => void): Promis
   try {
     await cluster.start();
     const config = parseConfig(StandaloneConfig, { COHORT_API_KEY: 'unused-in-distributed-mode-000000001', ...PLAN_ENV });
-    return await measure('kafka', {
-      clientRegistry: cluster.url('client-registry'), roundScheduler: cluster.url('round-scheduler'),
-      secureAggregator: cluster.url('secure-aggregator'), modelRegistry: cluster.url('model-registry'),
-    }, cluster.keys, cluster.attestation, devices, modelDimension(config), log);
+    return await measure('kafka', cluster.deviceUrls(), cluster.keys, cluster.attestation, devices, modelDimension(config), log);
   } finally {
     await cluster.stop();
     rmSync(blobRoot, { recursive: true, force: true });

@@ -90,6 +90,14 @@ export class DistributedCluster {
     return this.service(name).url;
   }
 
+  /** The services a device talks to (the SDK's `ServiceUrls`). */
+  deviceUrls(): { clientRegistry: string; roundScheduler: string; secureAggregator: string; modelRegistry: string } {
+    return {
+      clientRegistry: this.url('client-registry'), roundScheduler: this.url('round-scheduler'),
+      secureAggregator: this.url('secure-aggregator'), modelRegistry: this.url('model-registry'),
+    };
+  }
+
   /** Starts every service; two at a time, so a two-core machine is not swamped by tsx compiles. */
   async start(): Promise<void> {
     const all = [...this.services.values()];

@@ -44,12 +44,7 @@ describe('distributed mode on real Kafka and Redis', () => {
     });
     await cluster.start();
     devices = await enrolPopulation({
-      urls: {
-        clientRegistry: cluster.url('client-registry'),
-        roundScheduler: cluster.url('round-scheduler'),
-        secureAggregator: cluster.url('secure-aggregator'),
-        modelRegistry: cluster.url('model-registry'),
-      },
+      urls: cluster.deviceUrls(),
       deviceApiKey: cluster.keys.device,
       attest: (identityKey) => cluster.attestation.mint(identityKey),
       partitions: syntheticPartitions(syntheticCatalog(60, 6), 24, 6, 7),

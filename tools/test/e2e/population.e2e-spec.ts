@@ -175,12 +175,7 @@ describe('a population of 1 000 devices on real Kafka and Redis', () => {
     });
     await cluster.start();
     devices = await enrolPopulation({
-      urls: {
-        clientRegistry: cluster.url('client-registry'),
-        roundScheduler: cluster.url('round-scheduler'),
-        secureAggregator: cluster.url('secure-aggregator'),
-        modelRegistry: cluster.url('model-registry'),
-      },
+      urls: cluster.deviceUrls(),
       deviceApiKey: cluster.keys.device,
       attest: (identityKey) => cluster.attestation.mint(identityKey),
       partitions: syntheticPartitions(syntheticCatalog(CATALOG_ITEMS, CATALOG_CATEGORIES), DEVICES, 6, 21),

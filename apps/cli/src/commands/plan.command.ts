@@ -9,8 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { TrainingPlan, type TrainingPlanView } from '@cohort/contracts';
 import { DeviceRequestError } from '@cohort/client-sdk';
-import { OperatorClient } from '@cohort/feature-device-simulator';
-import { EXIT, type Command, type CommandIo } from '../command';
+import { EXIT, operatorFrom, type Command, type CommandIo } from '../command';
 
 const USAGE = 'cohort plan create --file <plan.json> [--replace] | cohort plan list [--json] | cohort plan show <planId>  [--url <scheduler>] [--key <operator key>]';
 
@@ -45,13 +44,8 @@ export const planCommand: Command = {
       allowPositionals: true,
       options: { file: { type: 'string' }, replace: { type: 'boolean' }, json: { type: 'boolean' }, url: { type: 'string' }, key: { type: 'string' } },
     });
-    const url = values.url ?? io.env.COHORT_SCHEDULER_URL ?? 'http://127.0.0.1:8080';
-    const key = values.key ?? io.env.COHORT_API_KEY;
-    if (key === undefined) {
-      io.err('an operator API key is required: pass --key or set COHORT_API_KEY');
-      return EXIT.usage;
-    }
-    const operator = new OperatorClient(url, key);
+    const operator = operatorFrom(values, io);
+    if (operator === null) return EXIT.usage;
     const [action, planId] = positionals;
     try {
       if (action === 'create' && values.file !== undefined) {

@@ -5,8 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PlanId } from '@cohort/contracts';
-import { OperatorClient } from '@cohort/feature-device-simulator';
-import { EXIT, type Command } from '../command';
+import { EXIT, operatorFrom, type Command } from '../command';
 
 export const roundsCommand: Command = {
   name: 'rounds',
@@ -18,13 +17,8 @@ export const roundsCommand: Command = {
       allowPositionals: true,
       options: { plan: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } },
     });
-    const url = values.url ?? io.env.COHORT_SCHEDULER_URL ?? 'http://127.0.0.1:8080';
-    const key = values.key ?? io.env.COHORT_API_KEY;
-    if (key === undefined) {
-      io.err('an operator API key is required: pass --key or set COHORT_API_KEY');
-      return EXIT.usage;
-    }
-    const operator = new OperatorClient(url, key);
+    const operator = operatorFrom(values, io);
+    if (operator === null) return EXIT.usage;
     const [action, roundId] = positionals;
     if (action === 'open' && values.plan !== undefined) {
       io.out(JSON.stringify(await operator.openRound(PlanId.parse(values.plan)), null, 2));
