@@ -84,9 +84,9 @@ export interface OpenedRound {
   readonly task: TrainingTask;
 }
 
-export async function openRound(bus: EventBus, cohort: readonly ClientId[], options: { dimension: number; noiseMultiplier?: number; minSurvivors?: number; roundId?: string }): Promise<OpenedRound> {
+export async function openRound(bus: EventBus, cohort: readonly ClientId[], options: { dimension: number; noiseMultiplier?: number; clipNorm?: number; minSurvivors?: number; roundId?: string }): Promise<OpenedRound> {
   const roundId = RoundId.parse(options.roundId ?? `r-${Math.random().toString(36).slice(2, 10)}`);
-  const mechanism = { kind: 'dp-fedavg-gaussian' as const, samplingRate: 0.5, noiseMultiplier: options.noiseMultiplier ?? 0, clipNorm: 1, populationSize: cohort.length * 2 };
+  const mechanism = { kind: 'dp-fedavg-gaussian' as const, samplingRate: 0.5, noiseMultiplier: options.noiseMultiplier ?? 0, clipNorm: options.clipNorm ?? 1, populationSize: cohort.length * 2 };
   const payload: PayloadOf<typeof RoundOpened> = {
     roundId,
     planId: PlanId.parse('plan-secagg-test'),
