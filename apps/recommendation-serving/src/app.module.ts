@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CATALOG_JSON_LIMIT, RecommendationServingModule } from '@cohort/feature-recommendation-serving';
+import { RECOMMENDATION_SERVING_HTTP_OPTIONS, RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
 import type { RecommendationServingConfig } from './recommendation-serving.config';
 
@@ -9,8 +9,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // The catalog API takes base64 images in JSON: a larger JSON limit than the 1 MiB default.
-        CohortCommonModule.forRoot({ service: 'recommendation-serving', config, http: { jsonLimit: CATALOG_JSON_LIMIT } }),
+        // The catalog API takes base64 images in JSON: a larger JSON limit than the 1 MiB default on its route.
+        CohortCommonModule.forRoot({ service: 'recommendation-serving', config, http: RECOMMENDATION_SERVING_HTTP_OPTIONS }),
         CohortInfrastructureModule.forRoot(config),
         RecommendationServingModule.forRoot({ planId: config.COHORT_PLAN_ID, instanceId: config.COHORT_INSTANCE_ID }),
       ],

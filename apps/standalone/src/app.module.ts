@@ -11,10 +11,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientRegistryModule, clientRegistryOptionsFromConfig, LocalAttestationIssuer } from '@cohort/feature-client-registry';
 import { DpAccountantModule, dpAccountantOptionsFromConfig, PrivacyBudgetService } from '@cohort/feature-dp-accountant';
 import { ModelRegistryModule, modelRegistryOptionsFromConfig } from '@cohort/feature-model-registry';
-import { RecommendationServingModule } from '@cohort/feature-recommendation-serving';
+import { RECOMMENDATION_SERVING_HTTP_OPTIONS, RecommendationServingModule } from '@cohort/feature-recommendation-serving';
 import { planFromConfig, RoundSchedulerModule, type BudgetGate } from '@cohort/feature-round-scheduler';
 import { BINARY_ROUTES, SecureAggregatorModule, secureAggregatorOptionsFromConfig, type NoiseSource } from '@cohort/feature-secure-aggregator';
-import { CohortCommonModule, CohortInfrastructureModule } from '@cohort/nest-common';
+import { CohortCommonModule, CohortInfrastructureModule, combineHttpOptions } from '@cohort/nest-common';
 import type { StandaloneConfig } from './standalone.config';
 
 /** The `iss` of the in-process attestation issuer. */
@@ -33,7 +33,8 @@ export class StandaloneModule {
       module: StandaloneModule,
       providers: [{ provide: LocalAttestationIssuer, useValue: attestation }],
       imports: [
-        CohortCommonModule.forRoot({ service: 'cohort-standalone', config, http: { rawBody: { routes: BINARY_ROUTES } } }),
+        // Each route's body limit as in the service that owns it (secure-aggregator, recommendation-serving).
+        CohortCommonModule.forRoot({ service: 'cohort-standalone', config, http: combineHttpOptions({ rawBody: { routes: BINARY_ROUTES } }, RECOMMENDATION_SERVING_HTTP_OPTIONS) }),
         CohortInfrastructureModule.forRoot(config),
         ClientRegistryModule.forRoot(clientRegistryOptionsFromConfig(config, [attestation.trustedIssuer()])),
         accountant,

@@ -48,6 +48,7 @@ export { TraceContextMiddleware } from './telemetry/trace-context.middleware';
 
 // http
 export { DEFAULT_JSON_LIMIT, DEFAULT_RAW_LIMIT } from './http/body-parser.middleware';
+export { combineHttpOptions } from './http/http-options.combine';
 
 // modules and bootstrap
 export { CohortCommonModule, CohortCommonCoreModule } from './common/cohort-common.module';
@@ -58,6 +59,7 @@ export {
   SERVICE_NAME,
   type CohortCommonOptions,
   type CohortHttpOptions,
+  type RouteBodyLimit,
 } from './common/cohort-common.options';
 export { bootstrapService, type BootstrapServiceOptions } from './common/service.bootstrap';
 export {

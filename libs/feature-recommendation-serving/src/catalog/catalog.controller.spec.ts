@@ -7,7 +7,8 @@ import { EmbeddedBroker, EmbeddedEventBus } from '@cohort/bus';
 import { CatalogItemPutResponse, CatalogItemUpserted, PlanId, type PayloadOf } from '@cohort/contracts';
 import { COHORT_NEST_APP_OPTIONS, CohortCommonModule, CohortInfrastructureModule, commonConfigSchema, parseConfig } from '@cohort/nest-common';
 import { RecommendationServingModule } from '../recommendation-serving.module';
-import { CATALOG_JSON_LIMIT, CATALOG_MAX_IMAGE_BYTES } from './catalog-image';
+import { RECOMMENDATION_SERVING_HTTP_OPTIONS } from '../recommendation-serving.http-options';
+import { CATALOG_MAX_IMAGE_BYTES } from './catalog-image';
 
 const BACKEND_KEY = 'test-backend-key-0123456789abcdefgh';
 const DEVICE_KEY = 'test-device-key-0123456789abcdefghi';
@@ -35,7 +36,7 @@ describe('PUT /v1/catalog/items/{itemId}', () => {
     const bus = new EmbeddedEventBus({ broker, producer: 'recommendation-serving' });
     const moduleRef = await Test.createTestingModule({
       imports: [
-        CohortCommonModule.forRoot({ service: 'recommendation-serving', config, http: { jsonLimit: CATALOG_JSON_LIMIT }, logDestination: { write: () => undefined }, defaultMetrics: false }),
+        CohortCommonModule.forRoot({ service: 'recommendation-serving', config, http: RECOMMENDATION_SERVING_HTTP_OPTIONS, logDestination: { write: () => undefined }, defaultMetrics: false }),
         CohortInfrastructureModule.forRoot(config, { factories: { createEventBus: () => bus, createBlobStore: () => blobs } }),
         RecommendationServingModule.forRoot({ planId: PlanId.parse('plan-test'), instanceId: 'catalog-spec' }),
       ],

@@ -75,7 +75,12 @@ export class CohortCommonModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     const http = this.options.http ?? {};
-    consumer.apply(TraceContextMiddleware, HttpMetricsMiddleware, jsonBodyParser(http.jsonLimit)).forRoutes(ALL_ROUTES);
+    consumer.apply(TraceContextMiddleware, HttpMetricsMiddleware).forRoutes(ALL_ROUTES);
+    // A route's own JSON parser runs first; the default one then skips the body it already read.
+    for (const { routes, limit } of http.jsonRoutes ?? []) {
+      if (routes.length > 0) consumer.apply(jsonBodyParser(limit)).forRoutes(...routes);
+    }
+    consumer.apply(jsonBodyParser(http.jsonLimit)).forRoutes(ALL_ROUTES);
     if (http.rawBody !== undefined && http.rawBody.routes.length > 0) {
       consumer.apply(rawBodyParser(http.rawBody.limit)).forRoutes(...http.rawBody.routes);
     }

@@ -4,9 +4,17 @@ import type { DestinationStream } from 'pino';
 import type { ApiKeyTableOptions } from '../auth/api-key-table.factory';
 import type { CommonConfig } from '../config/common-config.schema';
 
+/** Routes and the body limit they share (bytes or '1mb'). */
+export interface RouteBodyLimit {
+  readonly routes: readonly (string | RouteInfo)[];
+  readonly limit: string | number;
+}
+
 export interface CohortHttpOptions {
   /** Largest JSON body accepted (bytes or '1mb'); default 1 MiB. */
   readonly jsonLimit?: string | number;
+  /** Routes whose JSON bodies may exceed `jsonLimit`, with their own limit (e.g. base64 images). */
+  readonly jsonRoutes?: readonly RouteBodyLimit[];
   /** Routes that take `application/octet-stream` bodies (as a Buffer in `@Body()`), and their limit (default 64 MiB). */
   readonly rawBody?: {
     readonly routes: readonly (string | RouteInfo)[];
