@@ -11,6 +11,17 @@ import vectors from './fixtures/rfc-vectors.json';
 import { expandMask } from './key-schedule';
 import { createNobleCryptoSuite } from './noble-crypto-suite';
 import { createNodeCryptoSuite } from './node-crypto-suite';
+import { SecAggErrorCode } from './secagg-error';
+
+const SMALL_ORDER_POINTS = [
+  '0000000000000000000000000000000000000000000000000000000000000000', // 0 (order 4)
+  '0100000000000000000000000000000000000000000000000000000000000000', // 1 (order 1)
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', // order 8
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', // order 8
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // p − 1 (order 2)
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // p ≡ 0
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // p + 1 ≡ 1
+];
 
 const suites: CryptoSuite[] = [createNobleCryptoSuite(), createNodeCryptoSuite(nodeCrypto)];
 
@@ -41,8 +52,20 @@ describe.each(suites)('$name suite against published vectors', (suite) => {
     expect(toHex(suite.x25519(fromHex(v.bobPrivate), fromHex(v.alicePublic)))).toBe(v.shared);
   });
 
-  it('X25519 refuses a low-order public key (all-zero shared secret)', () => {
-    expect(() => suite.x25519(fromHex(vectors.x25519.diffieHellman.alicePrivate), new Uint8Array(32))).toThrow();
+  // The u-coordinates of order 1, 2, 4 and 8 (libsodium's blacklist; RFC 7748 §6.1's all-zero
+  // check catches exactly these), each also with bit 255 set, which X25519 ignores (§5).
+  it.each(SMALL_ORDER_POINTS)('X25519 refuses the low-order public key %s with MALFORMED_MESSAGE', (hex) => {
+    const secret = fromHex(vectors.x25519.diffieHellman.alicePrivate);
+    const highBit = fromHex(hex);
+    highBit[31]! |= 0x80;
+    for (const key of [fromHex(hex), highBit]) {
+      expect(() => suite.x25519(secret, key)).toThrow(expect.objectContaining({ name: 'SecAggError', code: SecAggErrorCode.MalformedMessage, message: expect.stringMatching(/low-order/) }));
+    }
+  });
+
+  it('X25519 does not refuse p + 2 (u = 2 is not of small order)', () => {
+    const pPlus2 = fromHex('efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    expect(suite.x25519(fromHex(vectors.x25519.diffieHellman.alicePrivate), pPlus2)).toHaveLength(32);
   });
 
   it('Ed25519, RFC 8032 §7.1', () => {

@@ -23,7 +23,7 @@ export interface CryptoSuite {
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** X25519 public key of a 32-byte secret key (RFC 7748 §6.1). */
   x25519PublicKey(secretKey: Uint8Array): Uint8Array;
-  /** X25519(secretKey, publicKey) (RFC 7748 §5); throws on an all-zero (low-order) result. */
+  /** X25519(secretKey, publicKey) (RFC 7748 §5); a low-order public key (all-zero result, §6.1) throws SecAggError MALFORMED_MESSAGE. */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** Ed25519 public key of a 32-byte seed (RFC 8032 §5.1.5). */
   ed25519PublicKey(secretKey: Uint8Array): Uint8Array;

@@ -12,6 +12,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { CryptoSuite } from './crypto-suite';
+import { refuseAllZero, refuseLowOrder } from './x25519-low-order';
 
 export function createNobleCryptoSuite(): CryptoSuite {
   return {
@@ -20,7 +21,11 @@ export function createNobleCryptoSuite(): CryptoSuite {
     sha256: (data) => sha256(data),
     hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
     x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
-    x25519: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
+    x25519: (secretKey, publicKey) => {
+      // noble throws a generic error on an all-zero result: name the cause first.
+      refuseLowOrder(publicKey);
+      return refuseAllZero(x25519.getSharedSecret(secretKey, publicKey));
+    },
     ed25519PublicKey: (secretKey) => ed25519.getPublicKey(secretKey),
     ed25519Sign: (secretKey, message) => ed25519.sign(message, secretKey),
     ed25519Verify: (publicKey, message, signature) => {

@@ -13,6 +13,7 @@
  */
 import type * as NodeCrypto from 'node:crypto';
 import type { CryptoSuite } from './crypto-suite';
+import { refuseAllZero, refuseLowOrder } from './x25519-low-order';
 
 type Curve = 'X25519' | 'Ed25519';
 const PUBLIC_KEY_CACHE_SIZE = 1 << 16;
@@ -69,11 +70,9 @@ export function createNodeCryptoSuite(crypto: NodeCryptoModule): CryptoSuite {
     hkdfSha256: (ikm, salt, info, length) => new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length)),
     x25519PublicKey: (secretKey) => rawPublic(crypto.createPublicKey(privateKey('X25519', secretKey))),
     x25519: (secretKey, peer) => {
-      const shared = crypto.diffieHellman({ privateKey: privateKey('X25519', secretKey), publicKey: publicKey('X25519', peer) });
-      let acc = 0;
-      for (const b of shared) acc |= b;
-      if (acc === 0) throw new RangeError('X25519 produced the all-zero value (low-order public key)');
-      return bytes(shared);
+      // OpenSSL fails an all-zero derivation with a generic error: name the cause first.
+      refuseLowOrder(peer);
+      return refuseAllZero(bytes(crypto.diffieHellman({ privateKey: privateKey('X25519', secretKey), publicKey: publicKey('X25519', peer) })));
     },
     ed25519PublicKey: (secretKey) => rawPublic(crypto.createPublicKey(privateKey('Ed25519', secretKey))),
     ed25519Sign: (secretKey, message) => bytes(crypto.sign(null, message, privateKey('Ed25519', secretKey))),

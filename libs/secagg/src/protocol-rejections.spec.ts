@@ -11,6 +11,7 @@ import type { ClientMessage, MaskedInputMessage, ServerRequest, ShareKeysRequest
 import { createNodeCryptoSuite } from './node-crypto-suite';
 import { createSecAggParams } from './params';
 import { runRound, type HookContext } from './round-harness.testing';
+import { SecAggServer } from './server';
 import { SecAggErrorCode, type SecAggErrorCode as Code } from './secagg-error';
 import { Stage, type ProtocolStage } from './stages';
 
@@ -321,5 +322,27 @@ describe('a neighbour that signs a low-order X25519 key', () => {
     expect(clients[0]!.stage).toBe(Stage.ShareKeys);
     const message = await clients[0]!.shareKeys(request);
     expect(message.shares).toHaveLength(4);
+  });
+});
+
+describe('a client that advertises a signed low-order X25519 key', () => {
+  const small = createSecAggParams({ clients: 5, dimension: 4, modulusBits: 16, clipRange: 1, scale: 10, degree: 4, threshold: 2 });
+  const ids = ['a', 'b', 'c', 'd', 'e'];
+  const identity = ids.map(() => suite.randomBytes(32));
+  const cohort = ids.map((clientId, i) => ({ clientId, identityPublicKey: suite.ed25519PublicKey(identity[i]!) }));
+  const ORDER_8 = Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex'));
+
+  it.each([
+    ['encryption key u = 0', 'encryptionPublicKey', new Uint8Array(32)],
+    ['mask key of order 8', 'maskPublicKey', ORDER_8],
+  ] as const)('is refused by the server at AdvertiseKeys (%s) with MALFORMED_MESSAGE, and can still advertise honestly', async (_name, field, lowOrder) => {
+    const server = SecAggServer.create({ params: small, roundId: ROUND, suite, cohort });
+    const client = SecAggClient.create({ params: small, roundId: ROUND, clientId: 'b', identitySecretKey: identity[1]!, suite });
+    const honest = client.advertiseKeys();
+    const evil = { ...honest, [field]: lowOrder };
+    evil.signature = suite.ed25519Sign(identity[1]!, advertisementTranscript(ROUND, 'b', evil.encryptionPublicKey, evil.maskPublicKey));
+    expect(await codeOf(() => server.receive(evil))).toBe(SecAggErrorCode.MalformedMessage);
+    expect(() => server.receive(evil)).toThrow(/low-order/);
+    server.receive(honest);
   });
 });

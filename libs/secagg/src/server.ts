@@ -54,6 +54,7 @@ import { SecAggError, SecAggErrorCode } from './secagg-error';
 import { shuffled } from './random';
 import { SHARE_LENGTH, combineShares } from './shamir';
 import { Stage, stageIndex, type Stage as StageName } from './stages';
+import { isLowOrderX25519Key, lowOrderKeyError } from './x25519-low-order';
 
 const COMMITMENT_LENGTH = 32;
 const SIGNATURE_LENGTH = 64;
@@ -194,6 +195,9 @@ export class SecAggServer {
     if (!isBytes(signature, SIGNATURE_LENGTH) || !this.suite.ed25519Verify(m.identityPublicKey, advertisementTranscript(this.s.roundId, m.clientId, c, s), signature)) {
       throw new SecAggError(SecAggErrorCode.BadSignature, `the key advertisement of ${m.clientId} is unsigned or its signature does not verify`);
     }
+    // Refused here, so that its neighbours never agree a known secret with it nor fail on it later.
+    if (isLowOrderX25519Key(c)) throw lowOrderKeyError(`the encryption key ${m.clientId} advertised`);
+    if (isLowOrderX25519Key(s)) throw lowOrderKeyError(`the mask key ${m.clientId} advertised`);
     m.encryptionPublicKey = c.slice();
     m.maskPublicKey = s.slice();
     m.advertSignature = signature.slice();
