@@ -6,14 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chooseHararyParameters, sessionGraph } from './harary-parameters';
+import { neighbourPositions } from './harary-graph';
 import { SecAggErrorCode } from './secagg-error';
 
 // [n, γ, δ, expected degree, threshold upper bound] — the reference checks degree exactly and t ≤ bound.
+// Its n = 10, γ = 0.33 rows (k = 8, t ≤ 4 at δ = 0.33; k = 4, t ≤ 4 at δ = 0.05) floor γn = 3.3 to
+// 3 colluders; we plan for ⌈3.3⌉ = 4, see 'is stricter than the reference where γn is fractional'.
 const REFERENCE: [number, number, number, number, number][] = [
   [100, 0.45, 0.45, 92, 46],
   [1_000, 0.45, 0.45, 822, 417],
   [10_000, 0.45, 0.45, 3494, 1771],
-  [10, 0.33, 0.33, 8, 4],
   [100, 0.33, 0.33, 68, 34],
   [1_000, 0.33, 0.33, 286, 150],
   [10_000, 0.33, 0.33, 422, 221],
@@ -24,7 +26,6 @@ const REFERENCE: [number, number, number, number, number][] = [
   [10_000, 0.05, 0.33, 86, 29],
   [100_000, 0.05, 0.33, 96, 32],
   [1_000_000, 0.05, 0.33, 102, 34],
-  [10, 0.33, 0.05, 4, 4],
   [100, 0.33, 0.05, 34, 29],
   [1_000, 0.33, 0.05, 78, 60],
   [10_000, 0.33, 0.05, 92, 70],
@@ -49,6 +50,13 @@ describe('chooseHararyParameters (Bell et al. 2020, Harary graph)', () => {
     const choice = chooseHararyParameters({ clients: 10, corruptFraction: 0.05, dropoutFraction: 0.33 });
     expect(choice).toMatchObject({ degree: 6, threshold: 2 });
     expect(choice.log2CorrectnessFailureProbability).toBeLessThan(-20);
+  });
+
+  it('is stricter than the reference where γn is fractional (n=10, γ=0.33: 4 colluders, not 3)', () => {
+    // 4 colluders can all be among a client's neighbours, so t = 5; at δ = 0.05, k = 4 would let
+    // the 4 bad clients cut the ring, so k = 6 (the reference: k = 8 / 4, t ≤ 4, for 3 colluders).
+    expect(chooseHararyParameters({ clients: 10, corruptFraction: 0.33, dropoutFraction: 0.33 })).toMatchObject({ corruptClients: 4, degree: 8, threshold: 5 });
+    expect(chooseHararyParameters({ clients: 10, corruptFraction: 0.33, dropoutFraction: 0.05 })).toMatchObject({ corruptClients: 4, degree: 6, threshold: 5 });
   });
 
   it('grows k logarithmically: the table docs/secagg.md shows (γ = 0.05)', () => {
@@ -78,5 +86,83 @@ describe('chooseHararyParameters (Bell et al. 2020, Harary graph)', () => {
     expect(sessionGraph({ clients: 3, corruptFraction: 0.05, dropoutFraction: 0.1 })).toEqual({ degree: 2, threshold: 2 });
     const harary = chooseHararyParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.1 });
     expect(sessionGraph({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.1 })).toEqual({ degree: harary.degree, threshold: harary.threshold });
+  });
+});
+
+/** Every a-subset of 0..n−1 (small n only). */
+function* subsets(n: number, a: number, from = 0, acc: number[] = []): Generator<number[]> {
+  if (acc.length === a) {
+    yield acc;
+    return;
+  }
+  for (let p = from; p <= n - (a - acc.length); p++) yield* subsets(n, a, p + 1, [...acc, p]);
+}
+
+/**
+ * Whether some placement of `corrupt` colluders on the ring gives an honest client ≥ t corrupt
+ * neighbours (so the server and the colluders rebuild both its secrets and unmask it). For n ≤ 20
+ * any such placement has probability ≥ 1/C(20, 5) ≫ 2^-41, so secure parameters admit none.
+ */
+function someHonestClientExposed(n: number, k: number, t: number, corrupt: number): boolean {
+  for (const bad of subsets(n, corrupt)) {
+    const isBad = new Set(bad);
+    for (let u = 0; u < n; u++) {
+      if (isBad.has(u)) continue;
+      if (neighbourPositions(u, n, k).filter((v) => isBad.has(v)).length >= t) return true;
+    }
+  }
+  return false;
+}
+
+describe('small groups are sized for ⌈γn⌉ corrupt clients, never ⌊γn⌋ (security review)', () => {
+  // Before the fix, A = ⌊γn⌋: at γ = 0.05 every group under 20 clients assumed 0 colluders, and at
+  // γ = 0.2, n = 8 (1.6 colluders allowed) it assumed 1 and chose k = 2, t = 2 — the server and the
+  // two colluders the plan allows, placed either side of a client, rebuild its b_u and s_u^SK.
+  const SMALL = Array.from({ length: 17 }, (_, i) => i + 4); // n = 4..20
+  const GAMMAS = [0.05, 0.1, 0.2, 0.25];
+
+  it.each(GAMMAS)('γ=%f, δ=0.1, n = 4..20: the session graph assumes ⌈γn⌉ ≥ 1 colluders and no placement of them exposes a client', (gamma) => {
+    for (const n of SMALL) {
+      const corrupt = Math.ceil(gamma * n);
+      expect(corrupt).toBeGreaterThanOrEqual(1);
+      const { degree, threshold } = sessionGraph({ clients: n, corruptFraction: gamma, dropoutFraction: 0.1 });
+      // The protocol's own floor: t ≥ 2 (one share reveals nothing), and more than the colluders
+      // can hold among a client's k neighbours.
+      expect(threshold, `n=${n}`).toBeGreaterThanOrEqual(Math.max(2, Math.min(corrupt, degree) + 1));
+      expect(someHonestClientExposed(n, degree, threshold, corrupt), `n=${n} k=${degree} t=${threshold}`).toBe(false);
+    }
+  });
+
+  it('records the colluders and dropouts it planned for', () => {
+    for (const n of SMALL) {
+      for (const gamma of GAMMAS) {
+        let choice;
+        try {
+          choice = chooseHararyParameters({ clients: n, corruptFraction: gamma, dropoutFraction: 0.1 });
+        } catch {
+          continue; // no k < n − 1: sessionGraph's complete graph, checked above
+        }
+        expect(choice.corruptClients, `n=${n} γ=${gamma}`).toBe(Math.ceil(gamma * n));
+        expect(choice.droppedClients, `n=${n}`).toBe(Math.floor(0.1 * n + 1e-9));
+      }
+    }
+  });
+
+  it('γ = 0.2, n = 8: two colluders are allowed, so t = 3 (was k = 2, t = 2)', () => {
+    const choice = chooseHararyParameters({ clients: 8, corruptFraction: 0.2, dropoutFraction: 0.1 });
+    expect(choice.corruptClients).toBe(2);
+    expect(choice.threshold).toBeGreaterThanOrEqual(3);
+    expect(someHonestClientExposed(8, choice.degree, choice.threshold, 2)).toBe(false);
+  });
+
+  it('γ = 0 still means no colluders (the server alone), and t ≥ 2', () => {
+    expect(chooseHararyParameters({ clients: 8, corruptFraction: 0, dropoutFraction: 0.5 })).toMatchObject({ corruptClients: 0, threshold: 2 });
+  });
+
+  it('refuses a group too small for its colluders: fewer than two honest clients, whose sum would reveal each', () => {
+    // n = 3, γ = 0.4: ⌈1.2⌉ = 2 colluders leave one honest client; t would have to exceed k = 2.
+    expect(() => sessionGraph({ clients: 3, corruptFraction: 0.4, dropoutFraction: 0.1 })).toThrow(
+      expect.objectContaining({ code: SecAggErrorCode.NoFeasibleGraph, message: expect.stringMatching(/n=3.*2 corrupt.*merge/s) }),
+    );
   });
 });

@@ -6,8 +6,11 @@
  * (federated-compute, `fcp/secagg/server/graph_parameter_finder.cc`), re-derived here.
  *
  * Model: n clients are placed on a ring in uniformly random order; each is joined to the k/2
- * nearest on either side (the Harary graph H_{k,n}, k even). At most A = ⌊γn⌋ clients are
- * corrupt (colluding with the server) and at most D = ⌊δn⌋ drop out. For one client, its number of
+ * nearest on either side (the Harary graph H_{k,n}, k even). At most A = ⌈γn⌉ clients are
+ * corrupt (colluding with the server) and at most D = ⌊δn⌋ drop out. A is rounded up: a plan that
+ * allows 1.6 colluders in a group of 8 allows 2, and any γ > 0 allows at least one (flooring sized
+ * every group under 1/γ clients for none: k = 2, t = 2, which two colluders either side of a
+ * client break). For one client, its number of
  * corrupt neighbours X ~ Hypergeometric(n, A, k) and its number of surviving neighbours
  * S ~ Hypergeometric(n, n − D, k). Three events are bounded, by a union bound over the n clients:
  *
@@ -44,6 +47,10 @@ export interface HararyGraphRequirements {
 
 export interface HararyGraphChoice {
   readonly clients: number;
+  /** A = ⌈γn⌉: the colluding clients the choice is secure against (0 only for γ = 0). */
+  readonly corruptClients: number;
+  /** D = ⌊δn⌋: the dropouts it is sized for. */
+  readonly droppedClients: number;
   /** Degree k (even): number of neighbours that hold each client's shares. */
   readonly degree: number;
   /** Shamir threshold t. */
@@ -55,8 +62,13 @@ export interface HararyGraphChoice {
 }
 
 const LN2 = Math.LN2;
-/** Guards the floor of γn and δn against rounding in the insecure direction. */
+/** Guards ⌊δn⌋ and ⌈γn⌉ against float noise (0.33·10 = 3.3000000000000003, 0.1·10 = 1). */
 const EPSILON = 1e-12;
+
+/** A = ⌈γn⌉ colluders (≥ 1 for any γ > 0); float noise above an integer is not rounded up. */
+function corruptClientsOf(n: number, gamma: number): number {
+  return gamma > 0 ? Math.max(1, Math.ceil(gamma * n * (1 - EPSILON))) : 0;
+}
 
 export function chooseHararyParameters(req: HararyGraphRequirements): HararyGraphChoice {
   const { clients: n, corruptFraction: gamma, dropoutFraction: delta } = req;
@@ -69,7 +81,7 @@ export function chooseHararyParameters(req: HararyGraphRequirements): HararyGrap
   requireParameter(sigma > 0 && sigma <= 128, 'securityBits', 'must be in (0, 128]', sigma);
   requireParameter(eta > 0 && eta <= 64, 'correctnessBits', 'must be in (0, 64]', eta);
 
-  const corrupt = Math.floor((gamma + EPSILON) * n);
+  const corrupt = corruptClientsOf(n, gamma);
   const dropped = Math.floor((delta + EPSILON) * n);
   const survivors = n - dropped;
   const lnF = logFactorials(n);
@@ -90,6 +102,8 @@ export function chooseHararyParameters(req: HararyGraphRequirements): HararyGrap
     if (lnFail >= lnCorrectness) continue;
     return {
       clients: n,
+      corruptClients: corrupt,
+      droppedClients: dropped,
       degree: k,
       threshold: t,
       log2SplitProbability: lnSplit / LN2,
@@ -99,7 +113,7 @@ export function chooseHararyParameters(req: HararyGraphRequirements): HararyGrap
   }
   throw new SecAggError(
     SecAggErrorCode.NoFeasibleGraph,
-    `no Harary degree k < n − 1 meets σ=${sigma}, η=${eta} for n=${n}, γ=${gamma}, δ=${delta}; use the complete graph (k = n − 1) with an explicit threshold`,
+    `no Harary degree k < n − 1 meets σ=${sigma}, η=${eta} for n=${n}, γ=${gamma} (${corrupt} corrupt), δ=${delta} (${dropped} dropped); use the complete graph (k = n − 1) with an explicit threshold`,
   );
 }
 
@@ -157,7 +171,13 @@ function logFactorials(n: number): Float64Array {
 /**
  * The graph a session of `clients` clients runs on: the Harary graph of `chooseHararyParameters`,
  * or — where no k < n − 1 qualifies (very small groups) — the complete graph of Bonawitz et al.
- * with an honest-majority threshold t = ⌊(n − 1)/2⌋ + 1 (at least 2).
+ * with t = max(2, ⌊(n − 1)/2⌋ + 1, A + 1), A = ⌈γn⌉: an honest majority, and more shares than the
+ * colluders hold (every client is everyone's neighbour, so the bound is deterministic).
+ *
+ * Refuses (NO_FEASIBLE_GRAPH) a group in which A + 1 > n − 1, i.e. fewer than two honest clients:
+ * no threshold protects them, and the sum of one honest input is that input. The caller merges
+ * groups or refuses the round. Correctness under dropouts is not checked here: with more than
+ * n − 1 − t dropouts the session aborts and releases nothing.
  */
 export function sessionGraph(req: HararyGraphRequirements): { readonly degree: number; readonly threshold: number } {
   try {
@@ -166,6 +186,14 @@ export function sessionGraph(req: HararyGraphRequirements): { readonly degree: n
   } catch (error) {
     if (!(error instanceof SecAggError) || error.code !== SecAggErrorCode.NoFeasibleGraph) throw error;
     const n = req.clients;
-    return { degree: n - 1, threshold: Math.max(2, Math.floor((n - 1) / 2) + 1) };
+    const corrupt = corruptClientsOf(n, req.corruptFraction);
+    const threshold = Math.max(2, Math.floor((n - 1) / 2) + 1, corrupt + 1);
+    if (threshold > n - 1) {
+      throw new SecAggError(
+        SecAggErrorCode.NoFeasibleGraph,
+        `a group of n=${n} is too small for ${corrupt} corrupt clients (γ=${req.corruptFraction}): even the complete graph needs t = ${threshold} > n − 1 shares; merge groups or refuse the round`,
+      );
+    }
+    return { degree: n - 1, threshold };
   }
 }
