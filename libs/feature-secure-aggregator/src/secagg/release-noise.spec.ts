@@ -102,7 +102,7 @@ describe('the DP noise of the released aggregate (default CSPRNG Gaussian sample
       bus,
       blobs,
       // No `noise`: the service's own GaussianSampler over WebCrypto. Short stages: round B waits for one deadline.
-      options: { maxGroupSize: GROUP_SIZE, dropoutFraction: 0.5, corruptFraction: 0, stageTimeoutMs: 1_500 },
+      options: { maxGroupSize: GROUP_SIZE, dropoutFraction: 0.5, corruptFraction: 0, stageTimeoutMs: 5_000 },
     });
     const sessions = aggregator.app.get(SessionRepository);
     const devices = await registerDevices(bus, DEVICES);
