@@ -18,6 +18,7 @@
  */
 import { seededRandom } from '../synthetic-population';
 import type { TwoTowerLayout } from './layout';
+import { activeColumns } from './two-tower-model';
 
 /** Items read into the covariance: a deterministic stride over larger catalogs (the directions converge long before). */
 const MAX_COVARIANCE_ITEMS = 4096;
@@ -41,16 +42,9 @@ export interface PrincipalDirections {
  */
 export function principalDirections(content: Float32Array, count: number, D: number, rank: number, seed: number): PrincipalDirections {
   if (content.length !== count * D) throw new RangeError(`content must hold ${count} × ${D} values, got ${content.length}`);
+  const columns = activeColumns({ count, content }, D);
   const mean = new Float64Array(D);
-  const used = new Uint8Array(D);
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < D; j++) {
-      const x = content[i * D + j]!;
-      mean[j] += x / count;
-      if (x !== 0) used[j] = 1;
-    }
-  }
-  const columns = Int32Array.from(Array.from(used.keys()).filter((j) => used[j] === 1));
+  for (let i = 0; i < count; i++) for (const j of columns) mean[j] += content[i * D + j]! / count;
   const a = columns.length;
   const r = Math.min(rank, a);
   const covariance = centredCovariance(content, count, D, columns, mean);

@@ -334,7 +334,7 @@ const ACTIVE_COLUMNS = new WeakMap<Float32Array, Int32Array>();
  * backward (a catalog without photos has an all-zero image block, 576 of the 960 columns).
  * Computed once per content array.
  */
-function activeColumns(items: ItemInputs, D: number): Int32Array {
+export function activeColumns(items: ItemInputs, D: number): Int32Array {
   const content = items.content!;
   let columns = ACTIVE_COLUMNS.get(content);
   if (columns === undefined) {
