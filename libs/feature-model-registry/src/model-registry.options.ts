@@ -1,5 +1,5 @@
 /** The options of ModelRegistryModule (built from config by `modelRegistryOptionsFromConfig`) and the plan model they list. */
-import type { LocalTrainingPlan, PlanId, ServerOptimizer, TwoTowerConfig } from '@cohort/contracts';
+import type { BlobRef, LocalTrainingPlan, PlanId, ServerOptimizer, TwoTowerConfig } from '@cohort/contracts';
 
 export const MODEL_REGISTRY_OPTIONS = Symbol.for('cohort.ModelRegistryOptions');
 
@@ -14,6 +14,8 @@ export interface PlanModel {
   readonly seed: number;
   /** itemIds.length × config.contentDim content embeddings, for content plans. */
   readonly content?: Float32Array;
+  /** Where `content` already is in the blob store (a defined plan's catalog snapshot); absent: stored on first use. */
+  readonly contentBlob?: BlobRef;
 }
 
 export interface ModelRegistryOptions {

@@ -110,7 +110,10 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     if (definition.catalog === undefined) {
       throw new ModelRegistryError(ModelRegistryErrorCode.PlanNotTrainable, `plan ${definition.planId} has a content tower but its stored definition has no catalog snapshot; define a new plan`);
     }
-    return { ...plan, itemIds: definition.catalog.itemIds, content: await this.catalogContent(definition.planId, definition.catalog, contentDim) };
+    return {
+      ...plan, itemIds: definition.catalog.itemIds, content: await this.catalogContent(definition.planId, definition.catalog, contentDim),
+      contentBlob: definition.catalog.content,
+    };
   }
 
   private catalogContent(planId: PlanId, catalog: PlanCatalog, contentDim: number): Promise<Float32Array> {
@@ -276,9 +279,10 @@ export class ModelVersionsService implements OnApplicationBootstrap {
     return updated;
   }
 
-  /** A plan's content never changes: it is stored (and hashed) once per process, not per version. */
+  /** A plan's content never changes: it is stored (and hashed) once per process, not per version; a snapshot's is stored already. */
   private async contentRef(plan: PlanModel): Promise<BlobRef | null> {
     if (plan.content === undefined) return null;
+    if (plan.contentBlob !== undefined) return plan.contentBlob;
     let ref = this.contentRefs.get(plan.planId);
     if (ref === undefined) {
       ref = this.blobs.put(bytesOf(plan.content), FLOAT32);
