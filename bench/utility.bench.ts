@@ -26,10 +26,9 @@
  * tower's projection from the seeded Glorot start instead of the catalog's principal directions),
  * `--override=<JSON>` (tuning).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { existsSync, readFileSync as readBytes } from 'node:fs';
 import { generateSyntheticPopulation, loadInstacart, loadSuperstore, populationModelFromSuperstore } from '@cohort/catalog-data';
 import { ItemEncoder, defaultModelDir } from '@cohort/encoder';
 import { DeviceTrainer, OnDeviceModel, type DeviceOrder } from '@cohort/client-sdk';
@@ -186,7 +185,7 @@ async function productContent(products: readonly { productId: string; name: stri
   const cache = resolve(ROOT, '.cache/utility/superstore-content.f32');
   const dim = 960;
   if (existsSync(cache)) {
-    const bytes = readBytes(cache);
+    const bytes = readFileSync(cache);
     if (bytes.length === productIds.length * dim * 4) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   }
   const names = new Map(products.map((p) => [p.productId, p.name]));
@@ -214,6 +213,19 @@ function towerOf(config: TwoTowerConfig): string {
   return [config.contentDim > 0 ? 'content' : '', config.idBuckets > 0 ? 'id' : ''].filter(Boolean).join('+');
 }
 
+/** A result row: every field null but those given. */
+function rowOf(population: Population, method: string, started: number, metrics: MetricMeans, fields: Partial<Row>): Row {
+  return {
+    population: population.name, method, override: arg('override') ?? null, tower: null, init: null, epsilon: null, delta: null, noiseMultiplier: null,
+    rounds: null, samplingRate: null, clipNorm: null, dimension: null, ...fields, seconds: (performance.now() - started) / 1000, ...metrics,
+  };
+}
+
+/** The fields every row of a trained (or initial) model names. */
+function modelFields(setup: Setup): Pick<Row, 'tower' | 'init'> {
+  return { tower: towerOf(setup.config), init: initOf(setup) };
+}
+
 function initOf(setup: Setup): Row['init'] {
   if (setup.config.contentDim === 0) return null;
   return arg('init') === 'random' ? 'random' : 'content';
@@ -226,10 +238,7 @@ function baselineRows(population: Population): Row[] {
   const run = (method: string, scorer: ReturnType<typeof popularityScorer>): Row => {
     const started = performance.now();
     const sums = evaluatePopulation(histories.slice(0, population.evaluated), () => scorer, { itemCount, seed: EVAL_SEED });
-    return {
-      population: population.name, method, override: arg('override') ?? null, tower: null, init: null, epsilon: null, delta: null, noiseMultiplier: null, rounds: null,
-      samplingRate: null, clipNorm: null, dimension: null, seconds: (performance.now() - started) / 1000, ...meanMetrics(sums),
-    };
+    return rowOf(population, method, started, meanMetrics(sums), {});
   };
   return [run('popularity', popularityScorer(popularity)), run('repeat', repeatScorer(popularity))];
 }
@@ -266,10 +275,7 @@ function initialRow(population: Population, setup: Setup): Row {
   const started = performance.now();
   const model = baseModel(population, setup);
   const metrics = meanMetrics(evaluateDevices(trainersOf(population, 7), model, population.evaluated));
-  return {
-    population: population.name, method: 'initial', override: arg('override') ?? null, tower: towerOf(setup.config), init: initOf(setup), epsilon: null, delta: null, noiseMultiplier: null,
-    rounds: 0, samplingRate: null, clipNorm: null, dimension: model.params.length, seconds: (performance.now() - started) / 1000, ...metrics,
-  };
+  return rowOf(population, 'initial', started, metrics, { ...modelFields(setup), rounds: 0, dimension: model.params.length });
 }
 
 function centralizedRow(population: Population, setup: Setup, log: (line: string) => void): Row {
@@ -292,10 +298,7 @@ function centralizedRow(population: Population, setup: Setup, log: (line: string
     log(`  centralized epoch ${epoch + 1}/${setup.centralEpochs}: HR@10 ${meanMetrics(evaluateDevices(trainers, model.withParams('central', params), population.evaluated)).hr10.toFixed(4)}`);
   }
   const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('central', params), population.evaluated));
-  return {
-    population: population.name, method: 'centralized', override: arg('override') ?? null, tower: towerOf(setup.config), init: initOf(setup), epsilon: null, delta: null, noiseMultiplier: null,
-    rounds: null, samplingRate: null, clipNorm: null, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
-  };
+  return rowOf(population, 'centralized', started, metrics, { ...modelFields(setup), dimension: params.length });
 }
 
 function federatedRow(population: Population, setup: Setup, targetEpsilon: number | null, log: (line: string) => void): Row {
@@ -320,11 +323,10 @@ function federatedRow(population: Population, setup: Setup, targetEpsilon: numbe
     }
   }
   const metrics = meanMetrics(evaluateDevices(trainers, model.withParams('final', params), population.evaluated));
-  return {
-    population: population.name, method: targetEpsilon === null ? 'federated' : 'federated-dp', override: arg('override') ?? null, tower: towerOf(setup.config), init: initOf(setup),
-    epsilon: targetEpsilon, delta: targetEpsilon === null ? null : DELTA, noiseMultiplier, rounds, samplingRate: setup.samplingRate,
-    clipNorm: setup.clipNorm, dimension: params.length, seconds: (performance.now() - started) / 1000, ...metrics,
-  };
+  return rowOf(population, targetEpsilon === null ? 'federated' : 'federated-dp', started, metrics, {
+    ...modelFields(setup), epsilon: targetEpsilon, delta: targetEpsilon === null ? null : DELTA, noiseMultiplier, rounds,
+    samplingRate: setup.samplingRate, clipNorm: setup.clipNorm, dimension: params.length,
+  });
 }
 
 function printTable(rows: readonly Row[]): void {
